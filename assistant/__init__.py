@@ -1,0 +1,1 @@
+"""Runtime of the collective-economy assistant: retrieval, answers, API, CLI."""

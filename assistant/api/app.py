@@ -1,0 +1,122 @@
+"""The FastAPI application: routes, error shapes, body limit."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant.config import Settings, get_settings
+from assistant.index import IndexNotReady, IndexUnavailable
+from assistant.service import AssistantService
+
+log = logging.getLogger(__name__)
+MAX_BODY = 64 * 1024
+
+
+class BodyLimit:
+    """Refuse bodies over MAX_BODY with 413 before they are read into memory, whether the
+    client announced the length or streams it chunked."""
+
+    def __init__(self, app, limit: int = MAX_BODY) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.limit
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    return await self._reject(scope, receive, send)
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope, receive, send):
+        response = JSONResponse({"error": "too_large", "detail": f"request body over {self.limit // 1024} KB"}, 413)
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", []) if p not in ("body",)) or "body"
+        msg = err.get("msg", "invalid").removeprefix("Value error, ")
+        if err.get("type") == "json_invalid":
+            msg, loc = "malformed JSON", "body"
+        elif err.get("type") == "missing":
+            msg = "field required"
+        parts.append(f"{loc}: {msg}")
+    return "; ".join(parts) or "invalid request"
+
+
+def create_app(settings: Settings | None = None, service: AssistantService | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    service = service or AssistantService(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        try:  # warm up: open the index and load the model before the first question
+            service.index()
+            service.embedder.embed_query("khởi động")
+        except (IndexNotReady, IndexUnavailable) as exc:
+            log.warning("not ready yet: %s", exc)
+        yield
+        service.close()
+
+    app = FastAPI(title="Trợ lý kinh tế tập thể", version="0.1.0", lifespan=lifespan,
+                  description="Answers about the Law on Cooperatives 2023, Decree 92/2024 and the action "
+                              "program for Resolution 20-NQ/TW, with exact citations.")
+    app.state.service = service
+    app.state.settings = settings
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        return JSONResponse({"error": "invalid_request", "detail": _validation_message(exc)}, 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed", 422: "invalid_request"}.get(exc.status_code, "error")
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return JSONResponse({"error": code, "detail": detail}, exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(IndexNotReady)
+    async def _not_ready(request: Request, exc: IndexNotReady):
+        return JSONResponse({"error": "not_ready", "detail": str(exc)}, 503)
+
+    @app.exception_handler(IndexUnavailable)
+    async def _unavailable(request: Request, exc: IndexUnavailable):
+        return JSONResponse({"error": "unavailable", "detail": str(exc)}, 503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"error": "internal", "detail": "internal error; the request was not processed"}, 500)
+
+    from assistant.api.routes import router
+    app.include_router(router)
+    app.add_middleware(BodyLimit)
+    return app

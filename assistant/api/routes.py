@@ -1,0 +1,66 @@
+"""Thin routes: validate, call the service, shape the response."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.responses import JSONResponse
+
+from assistant.api.deps import Index, Service
+from assistant.api.schemas import (DOC_ID_PATTERN, MAX_MESSAGE, ChatRequest, ChatResponse, DocumentDetail,
+                                   DocumentList, DocumentSummary, ErrorResponse, FeedbackRequest,
+                                   FeedbackResponse, SearchResponse, SearchResultOut)
+from assistant.store import UnknownMessage
+
+router = APIRouter()
+errors = {422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+
+
+@router.get("/healthz", tags=["ops"])
+def healthz() -> dict:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["ops"], responses=errors)
+def readyz(index: Index) -> dict:
+    index.ping()
+    return {"documents": index.document_count, "chunks": len(index.chunks)}
+
+
+@router.post("/api/chat", response_model=ChatResponse, tags=["chat"], responses=errors)
+def chat(body: ChatRequest, service: Service) -> ChatResponse:
+    return ChatResponse(**asdict(service.chat(body.message, body.session_id)))
+
+
+@router.get("/api/search", response_model=SearchResponse, tags=["search"], responses=errors)
+def search(service: Service,
+           q: Annotated[str, Query(min_length=1, max_length=MAX_MESSAGE, description="the query")],
+           k: Annotated[int, Query(ge=1, le=50, description="number of results")] = 5) -> SearchResponse:
+    if not q.strip():
+        raise HTTPException(422, "q must not be empty / không được để trống")
+    return SearchResponse(results=[SearchResultOut(**asdict(r)) for r in service.search(q.strip(), k)])
+
+
+@router.get("/api/documents", response_model=DocumentList, tags=["documents"], responses=errors)
+def documents(index: Index) -> DocumentList:
+    return DocumentList(documents=[DocumentSummary(**d.summary()) for d in index.documents.values()])
+
+
+@router.get("/api/documents/{doc_id}", response_model=DocumentDetail, tags=["documents"],
+            responses={404: {"model": ErrorResponse}, **errors})
+def document(index: Index, doc_id: Annotated[str, Path(pattern=DOC_ID_PATTERN)]) -> DocumentDetail:
+    doc = index.documents.get(doc_id)
+    if doc is None:
+        raise HTTPException(404, f"no document {doc_id!r}; GET /api/documents lists them")
+    return DocumentDetail(**doc.summary(), structure=doc.structure)
+
+
+@router.post("/api/feedback", response_model=FeedbackResponse, tags=["chat"],
+             responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+def feedback(body: FeedbackRequest, service: Service):
+    try:
+        fid = service.store.add_feedback(body.message_id, body.rating, body.comment)
+    except UnknownMessage:
+        return JSONResponse({"error": "not_found", "detail": f"no answer with message_id {body.message_id!r}"}, 404)
+    return FeedbackResponse(id=fid)

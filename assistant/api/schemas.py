@@ -1,0 +1,110 @@
+"""Request and response bodies. Validation messages are written for the person who sent the
+request: they say which field and what is allowed."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+
+MAX_MESSAGE = 1000
+SESSION_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+DOC_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
+
+
+def _clean_text(v: str, field: str, limit: int) -> str:
+    v = v.strip()
+    if not v:
+        raise ValueError(f"{field} must not be empty / không được để trống")
+    if len(v) > limit:
+        raise ValueError(f"{field} is too long: {len(v)} characters, at most {limit} / quá dài (tối đa {limit} ký tự)")
+    if "\x00" in v:
+        raise ValueError(f"{field} contains a NUL character")
+    return v
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    message: StrictStr
+    session_id: StrictStr | None = Field(None, pattern=SESSION_PATTERN)
+
+    @field_validator("message")
+    @classmethod
+    def _message(cls, v: str) -> str:
+        return _clean_text(v, "message", MAX_MESSAGE)
+
+
+class CitationOut(BaseModel):
+    n: int
+    doc_id: str
+    document: str
+    label: str
+    quote: str
+    score: float
+    anchor: str = ""
+
+
+class ChatResponse(BaseModel):
+    answer: str
+    found: bool
+    session_id: str
+    message_id: str
+    citations: list[CitationOut]
+
+
+class SearchResultOut(BaseModel):
+    doc_id: str
+    document: str
+    label: str
+    text: str
+    score: float
+    anchor: str = ""
+
+
+class SearchResponse(BaseModel):
+    results: list[SearchResultOut]
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    message_id: StrictStr = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    rating: Literal[1, -1]
+    comment: StrictStr | None = Field(None, max_length=2000)
+
+    @field_validator("rating", mode="before")
+    @classmethod
+    def _strict_rating(cls, v):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ValueError("rating must be 1 or -1")
+        return v
+
+
+class FeedbackResponse(BaseModel):
+    status: Literal["ok"] = "ok"
+    id: StrictInt
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    title: str
+    short: str
+    number: str | None
+    issuer: str | None
+    issued: str | None
+    effective: str | None
+    status: str
+    source: str | None
+    chunks: int
+    supersedes: list[str] = []
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentSummary]
+
+
+class DocumentDetail(DocumentSummary):
+    structure: list[dict]
+
+
+class ErrorResponse(BaseModel):
+    error: str
+    detail: str

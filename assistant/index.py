@@ -1,0 +1,291 @@
+"""The index on disk, opened as one unit: Chroma collection + BM25 side indexes + chunk store.
+
+Layout under the data dir:
+
+    indexes/<build_id>/meta.json        fingerprint, counts, embedder, collection name
+                       chunks.jsonl     every chunk with its units (what answers quote)
+                       documents.json   document metadata and structure (for /api/documents)
+                       vocab.json       compound words found at ingest (query segmentation)
+                       syllables.json   syllable counts (diacritic restoration of queries)
+                       vectors.npy      the chunk vectors, for scoring without a round trip
+                       bm25_words/      BM25 over word-segmented accented text
+                       bm25_folded/     BM25 over accent-folded syllables and syllable pairs
+                       chroma/          embedded Chroma (absent in server mode)
+    CURRENT                             name of the build that serves
+
+A build becomes visible only when CURRENT is replaced (one atomic rename), so readers see the
+old index or the new one, never a half-built one.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.config import Settings
+
+log = logging.getLogger(__name__)
+
+CURRENT = "CURRENT"
+INDEXES = "indexes"
+FORMAT_VERSION = 2
+
+
+class IndexNotReady(RuntimeError):
+    """No usable index; the message tells the operator what to run."""
+
+
+class IndexUnavailable(RuntimeError):
+    """The index exists but a backing service (the Chroma server) cannot be reached."""
+
+
+def indexes_dir(data_dir: Path) -> Path:
+    return data_dir / INDEXES
+
+
+def current_build(data_dir: Path) -> str | None:
+    try:
+        name = (data_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def set_current(data_dir: Path, build_id: str) -> None:
+    tmp = data_dir / f".{CURRENT}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(build_id + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, data_dir / CURRENT)
+
+
+def collection_name(build_id: str) -> str:
+    return f"chunks_{build_id}"
+
+
+def chroma_client(settings: Settings, build_dir: Path):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_server:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
+
+
+@dataclass
+class Document:
+    id: str
+    title: str
+    short: str
+    number: str | None
+    issuer: str | None
+    issued: str | None
+    effective: str | None
+    status: str
+    source: str | None
+    file: str
+    family: str
+    chunks: int
+    warnings: list[str] = field(default_factory=list)
+    structure: list[dict] = field(default_factory=list)
+    supersedes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        d = {k: v for k, v in self.__dict__.items() if k not in ("structure",)}
+        return d
+
+
+@dataclass
+class ChunkRecord:
+    id: str
+    doc_id: str
+    label: str
+    anchor: str
+    path: list[str]
+    text: str
+    embed_text: str
+    pages: list[int]
+    units: list[dict]
+    order: int
+    row: int = 0             # position in vectors.npy and the BM25 indexes
+
+
+class OpenIndex:
+    """A built index, read-only. Opening checks every part so a corrupt build fails here,
+    with a message naming the fix, not at the first question."""
+
+    def __init__(self, settings: Settings, build_id: str) -> None:
+        import bm25s
+
+        self.build_id = build_id
+        self.dir = indexes_dir(settings.data_dir) / build_id
+        fix = "run `assistant ingest` to rebuild it"
+        try:
+            self.meta = json.loads((self.dir / "meta.json").read_text(encoding="utf-8"))
+            if self.meta.get("format") != FORMAT_VERSION:
+                raise IndexNotReady(f"index {build_id} has format {self.meta.get('format')}, "
+                                    f"this version reads {FORMAT_VERSION}: {fix}")
+            self.chunks: list[ChunkRecord] = []
+            with open(self.dir / "chunks.jsonl", encoding="utf-8") as fh:
+                for row, line in enumerate(fh):
+                    rec = ChunkRecord(**json.loads(line))
+                    rec.row = row
+                    self.chunks.append(rec)
+            self.by_id = {c.id: c for c in self.chunks}
+            docs = json.loads((self.dir / "documents.json").read_text(encoding="utf-8"))
+            self.documents = {d["id"]: Document(**d) for d in docs}
+            self.vocabulary = set(json.loads((self.dir / "vocab.json").read_text(encoding="utf-8")))
+            self.vectors = np.load(self.dir / "vectors.npy")
+            from assistant.diacritics import Restorer
+            self.restorer = Restorer(json.loads((self.dir / "syllables.json").read_text(encoding="utf-8")))
+            self.bm25_words = bm25s.BM25.load(str(self.dir / "bm25_words"))
+            self.bm25_folded = bm25s.BM25.load(str(self.dir / "bm25_folded"))
+        except IndexNotReady:
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexNotReady(f"index {build_id} is damaged ({type(exc).__name__}: {exc}); {fix}") from None
+        if len(self.chunks) != self.meta.get("chunks") or self.vectors.shape[0] != len(self.chunks):
+            raise IndexNotReady(f"index {build_id} is incomplete (chunk counts disagree); {fix}")
+        if self.meta.get("embedder") != settings.embeddings:
+            raise IndexNotReady(f"index {build_id} was built with EMBEDDINGS={self.meta.get('embedder')}, "
+                                f"the server is configured with {settings.embeddings}; {fix}")
+        self._settings = settings
+        # Folded term sets per chunk and document frequencies: what the answer step needs to
+        # judge how much of a question a passage covers, computed once per index, not per answer.
+        from assistant.segment import folded_terms
+        self.chunk_terms = [frozenset(folded_terms(c.embed_text)) for c in self.chunks]
+        df: dict[str, int] = {}
+        for terms in self.chunk_terms:
+            for t in terms:
+                df[t] = df.get(t, 0) + 1
+        self.df = df
+        self.topic_phrases = self._topic_phrases()
+        self._collection = None
+        self._collection_lock = threading.Lock()
+        self._open_collection()
+
+    def _open_collection(self):
+        try:
+            client = chroma_client(self._settings, self.dir)
+            self._collection = client.get_collection(self.meta["collection"])
+        except Exception as exc:
+            self._collection = None
+            if self._settings.chroma_server:
+                raise IndexUnavailable(f"Chroma server at {self._settings.chroma_host}:{self._settings.chroma_port} "
+                                       f"is not answering or lacks collection {self.meta['collection']} "
+                                       f"({type(exc).__name__})") from None
+            raise IndexNotReady(f"index {self.build_id}: Chroma store cannot be opened "
+                                f"({type(exc).__name__}: {exc}); run `assistant ingest` to rebuild it") from None
+        return self._collection
+
+    def _topic_phrases(self) -> frozenset[str]:
+        """What this corpus is about, read from its own titles: three-syllable phrases of the
+        document titles ("hop tac xa", "kinh te tap", "to hop tac") that recur in the text,
+        plus the documents' numbers. A question naming one of them is on topic."""
+        from assistant.text import STOPWORDS, fold, folded_tokens
+
+        bodies = [" ".join(folded_tokens(c.text)) for c in self.chunks]
+        phrases: set[str] = set()
+        for d in self.documents.values():
+            words = folded_tokens(f"{d.title} {d.short}")
+            for i in range(len(words) - 2):
+                tri = words[i:i + 3]
+                if any(w.isdigit() for w in tri) or tri[0] in STOPWORDS or tri[2] in STOPWORDS:
+                    continue
+                tri = " ".join(tri)
+                if sum(1 for b in bodies if tri in b) >= max(5, len(bodies) // 200):
+                    phrases.add(tri)
+            if d.number:
+                phrases.add(fold(d.number))
+                phrases.add(fold(d.number.split("/")[0] + "/" + d.number.split("/")[1]) if d.number.count("/") >= 2 else fold(d.number))
+        return frozenset(phrases)
+
+    @property
+    def document_count(self) -> int:
+        return len(self.documents)
+
+    def dense(self, vector: np.ndarray, n: int) -> list[tuple[int, float]]:
+        """Nearest chunks by cosine, from Chroma. Returns (row, similarity)."""
+        with self._collection_lock:
+            collection = self._collection or self._open_collection()
+        try:
+            res = collection.query(query_embeddings=[vector.tolist()], n_results=min(n, len(self.chunks)),
+                                   include=["distances"])
+        except Exception as exc:
+            with self._collection_lock:
+                self._collection = None  # reconnect on the next call
+            raise IndexUnavailable(f"vector search failed ({type(exc).__name__}: {exc})") from None
+        out = []
+        for cid, dist in zip(res["ids"][0], res["distances"][0]):
+            rec = self.by_id.get(cid)
+            if rec is not None:
+                out.append((rec.row, 1.0 - float(dist)))
+        return out
+
+    @staticmethod
+    def _bm25(model, terms: list[str], n: int) -> list[tuple[int, float]]:
+        vocab = model.vocab_dict
+        terms = [t for t in terms if t in vocab]
+        if not terms:
+            return []
+        scores = model.get_scores(terms)
+        top = np.argsort(-scores)[:n]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def lexical_words(self, terms: list[str], n: int) -> list[tuple[int, float]]:
+        return self._bm25(self.bm25_words, terms, n)
+
+    def lexical_folded(self, terms: list[str], n: int) -> list[tuple[int, float]]:
+        return self._bm25(self.bm25_folded, terms, n)
+
+    def ping(self) -> None:
+        """Raise IndexUnavailable when the vector store cannot answer."""
+        with self._collection_lock:
+            collection = self._collection or self._open_collection()
+        try:
+            collection.count()
+        except Exception as exc:
+            with self._collection_lock:
+                self._collection = None
+            raise IndexUnavailable(f"Chroma is not answering ({type(exc).__name__})") from None
+
+
+class IndexHolder:
+    """The index that serves now. Re-reads CURRENT (one small file read) on each access so a
+    new build is picked up without a restart; the old index serves until the new one opens."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._index: OpenIndex | None = None
+        self._lock = threading.Lock()
+        self._last_error: str | None = None
+
+    def get(self) -> OpenIndex:
+        build = current_build(self.settings.data_dir)
+        index = self._index
+        if index is not None and (build is None or build == index.build_id):
+            return index
+        if build is None:
+            raise IndexNotReady("no index yet: run `assistant ingest` (or `make run`) to build it")
+        with self._lock:
+            if self._index is not None and self._index.build_id == build:
+                return self._index
+            try:
+                self._index = OpenIndex(self.settings, build)
+                self._last_error = None
+                log.info("index %s open: %d documents, %d chunks", build, self._index.document_count,
+                         len(self._index.chunks))
+            except (IndexNotReady, IndexUnavailable) as exc:
+                self._last_error = str(exc)
+                if self._index is not None:
+                    log.error("new index %s cannot be opened, still serving %s: %s", build, self._index.build_id, exc)
+                    return self._index
+                raise
+            return self._index

@@ -1,0 +1,65 @@
+"""What kind of answer a question wants, from its wording (accent-insensitive, so typing
+without diacritics gets the same treatment)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.text import fold, normalize
+
+_ABBREVIATIONS = [  # typed shorthand -> the documents' words; longest first
+    (r"\blhhtx\b", "liên hiệp hợp tác xã"),
+    (r"\bhtx\b", "hợp tác xã"),
+    (r"\btht\b", "tổ hợp tác"),
+    (r"\bktt\b", "kinh tế tập thể"),
+    (r"\bđhtv\b|\bdhtv\b", "đại hội thành viên"),
+    (r"\bhđqt\b|\bhdqt\b", "hội đồng quản trị"),
+    (r"\bubnd\b", "ủy ban nhân dân"),
+    (r"\bnđ\b|\bnd\b(?=\s*\d)", "nghị định"),
+    (r"\bnq\b(?=\s*\d)", "nghị quyết"),
+    (r"\bđkkd\b|\bdkkd\b", "đăng ký kinh doanh"),
+]
+
+
+def expand(question: str) -> str:
+    text = normalize(question)
+    for pattern, full in _ABBREVIATIONS:
+        text = re.sub(pattern, full, text, flags=re.I)
+    return text
+
+
+def _has(folded: str, *phrases: str) -> bool:
+    return any(re.search(r"(?<!\w)" + p + r"(?!\w)", folded) for p in phrases)
+
+
+@dataclass(frozen=True)
+class QuestionType:
+    number: bool = False     # bao nhiêu, tối thiểu, tối đa, tỷ lệ
+    time: bool = False       # khi nào, bao lâu, thời hạn
+    who: bool = False        # ai, cơ quan nào
+    listing: bool = False    # gồm những gì, những trường hợp nào
+    yesno: bool = False      # … có … không?
+    greeting: bool = False   # xin chào, bạn là ai
+    instruction: bool = False  # tries to instruct the assistant ("bỏ qua mọi hướng dẫn", "system prompt")
+
+
+def classify(question: str) -> QuestionType:
+    f = fold(normalize(question)).strip()
+    words = re.findall(r"\w+", f)
+    number = _has(f, "bao nhieu", "toi thieu", "toi da", "ty le", "phan tram", "may", "it nhat", "muc")
+    time = _has(f, "khi nao", "bao lau", "thoi han", "tu ngay nao", "ngay nao", "luc nao", "thoi gian",
+                "bao nhieu ngay", "han chot", "hieu luc")
+    who = _has(f, "ai", "co quan nao", "don vi nao", "cap nao", "so nao", "ban nao", "to chuc nao",
+               "chu tri", "tham quyen", "trach nhiem")
+    listing = _has(f, "gom", "bao gom", "nhung gi", "nhung ai", "nhung truong hop", "cac truong hop",
+                   "nhung noi dung", "giay to", "ho so", "dieu kien", "quyen", "nghia vu", "nhiem vu",
+                   "nhung viec", "cac buoc", "thu tuc", "ho tro gi", "ho tro nhung", "nhu the nao")
+    yesno = bool(re.search(r"\b(co|duoc|phai)\b.*\b(khong|ko|k)\s*[?.!]*$", f)) or f.endswith(("khong?", "khong"))
+    greeting = len(words) <= 8 and (
+        _has(f, "xin chao", "chao ban", "chao em", "chao anh", "chao chi", "hello", "hi", "alo", "cam on", "thank")
+        or _has(f, "ban la ai", "ban lam duoc gi", "ban giup duoc gi", "ban la gi", "em la ai")
+    ) and not _has(f, "hop tac xa", "htx", "thanh vien", "kinh te tap the", "to hop tac")
+    instruction = _has(f, r"bo qua (moi|tat ca|cac)?\s*(huong dan|chi dan|lenh|quy tac)", r"ignore (all )?(previous|prior|above)",
+                       "system prompt", "loi nhac he thong", "prompt he thong", r"tu (bay )?gio ban (la|se)",
+                       "dong vai", "jailbreak", "developer mode", "api key", r"in ra (toan bo )?(huong dan|cau lenh)")
+    return QuestionType(number, time, who, listing, yesno, greeting, instruction)

@@ -1,0 +1,73 @@
+"""Hybrid search: dense (Chroma) + BM25 over words + BM25 over folded syllables, fused by
+reciprocal rank fusion. Each list is one vote; a chunk found by all three rises."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.index import ChunkRecord, OpenIndex
+from assistant.segment import QuerySegmenter, folded_terms
+from assistant.text import STOPWORDS, normalize
+
+RRF_K = 60
+CANDIDATES = 40
+
+
+@dataclass
+class Hit:
+    chunk: ChunkRecord
+    score: float           # fused RRF score
+    dense: float           # cosine similarity of query and chunk
+    ranks: dict[str, int]  # rank in each list that found it (0-based)
+
+
+def rrf(rankings: dict[str, list[int]], k: int = RRF_K, weights: dict[str, float] | None = None) -> dict[int, float]:
+    """Reciprocal rank fusion of several ranked lists of ids."""
+    fused: dict[int, float] = {}
+    for name, ids in rankings.items():
+        w = (weights or {}).get(name, 1.0)
+        for rank, i in enumerate(ids):
+            fused[i] = fused.get(i, 0.0) + w / (k + rank + 1)
+    return fused
+
+
+@dataclass
+class QueryTerms:
+    text: str            # what is embedded: the question, diacritics restored where missing
+    typed: str           # the question as typed (normalised)
+    words: list[str]
+    folded: list[str]
+
+
+class HybridRetriever:
+    def __init__(self, index: OpenIndex) -> None:
+        self.index = index
+        self.segmenter = QuerySegmenter(index.vocabulary)
+
+    def terms(self, query: str) -> QueryTerms:
+        typed = normalize(query)
+        restorer = self.index.restorer
+        text = restorer.restore(typed) if restorer.needs_restoring(typed) else typed
+        words = self.segmenter.words(text)
+        if text != typed:
+            words += [w for w in self.segmenter.words(typed) if w not in words]
+        # a pair that includes a question word ("nao_tiep", "xa_nam") is phrasing, not topic
+        folded = [t for t in folded_terms(typed) if not any(p in STOPWORDS for p in t.split("_"))]
+        return QueryTerms(text, typed, words, folded)
+
+    def search(self, terms: QueryTerms, vector: np.ndarray, k: int = 5, candidates: int = CANDIDATES) -> list[Hit]:
+        dense = self.index.dense(vector, candidates)
+        lists = {
+            "dense": [row for row, _ in dense],
+            "words": [row for row, _ in self.index.lexical_words(terms.words, candidates)],
+            "folded": [row for row, _ in self.index.lexical_folded(terms.folded, candidates)],
+        }
+        fused = rrf(lists)
+        ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        sims = self.index.vectors[[row for row, _ in ranked]] @ vector if ranked else []
+        hits = []
+        for (row, score), sim in zip(ranked, sims):
+            ranks = {name: ids.index(row) for name, ids in lists.items() if row in ids}
+            hits.append(Hit(self.index.chunks[row], score, float(sim), ranks))
+        return hits

@@ -1,0 +1,44 @@
+"""Word segmentation that needs no model at query time.
+
+At ingest, underthesea finds the compound words of the corpus ("hợp_tác_xã", "vốn_điều_lệ").
+Queries are segmented by longest match against that vocabulary, so a query splits the way
+the documents were split and no NLP library is imported per request.
+"""
+from __future__ import annotations
+
+from assistant.text import STOPWORDS, fold, tokens, with_bigrams
+
+MAX_WORD = 4  # syllables in the longest compound we look for
+
+
+def max_match(syllables: list[str], vocabulary: set[str] | frozenset[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(syllables):
+        for n in range(min(MAX_WORD, len(syllables) - i), 1, -1):
+            word = "_".join(syllables[i:i + n])
+            if word in vocabulary:
+                out.append(word)
+                i += n
+                break
+        else:
+            out.append(syllables[i])
+            i += 1
+    return out
+
+
+def drop_stopwords(words: list[str]) -> list[str]:
+    return [w for w in words if w not in STOPWORDS]
+
+
+def folded_terms(text: str) -> list[str]:
+    """Accent-folded syllables and syllable pairs of text (stopwords kept inside pairs)."""
+    return with_bigrams([fold(t) for t in tokens(text)])
+
+
+class QuerySegmenter:
+    def __init__(self, vocabulary: set[str]) -> None:
+        self.vocabulary = frozenset(vocabulary)
+
+    def words(self, text: str) -> list[str]:
+        return drop_stopwords(max_match(tokens(text), self.vocabulary))

@@ -1,0 +1,101 @@
+"""The assistant as one service: question in, cited answer out. The API, the CLI and the
+evaluation all call this, so they cannot drift apart."""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import asdict, dataclass, field
+
+from assistant import answer as answering
+from assistant.config import Settings
+from assistant.embeddings import Embedder, get_embedder
+from assistant.index import IndexHolder, OpenIndex
+from assistant.question import classify, expand
+from assistant.retrieval import HybridRetriever
+from assistant.store import ConversationStore
+
+log = logging.getLogger(__name__)
+ANSWER_CANDIDATES = 8
+
+
+@dataclass
+class ChatResult:
+    answer: str
+    found: bool
+    session_id: str
+    message_id: str
+    citations: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    doc_id: str
+    document: str
+    label: str
+    text: str
+    score: float
+    anchor: str = ""
+
+
+class AssistantService:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.indexes = IndexHolder(settings)
+        self._embedder = embedder
+        self._retrievers: dict[str, HybridRetriever] = {}
+        self.store = ConversationStore(settings.data_dir / "conversations.sqlite")
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.settings.embeddings)
+        return self._embedder
+
+    def index(self) -> OpenIndex:
+        return self.indexes.get()
+
+    def _retriever(self, index: OpenIndex) -> HybridRetriever:
+        r = self._retrievers.get(index.build_id)
+        if r is None:
+            self._retrievers = {index.build_id: HybridRetriever(index)}  # drop retrievers of old builds
+            r = self._retrievers[index.build_id]
+        return r
+
+    def search(self, query: str, k: int = 5) -> list[SearchResult]:
+        index = self.index()
+        retriever = self._retriever(index)
+        terms = retriever.terms(expand(query))
+        hits = retriever.search(terms, self.embedder.embed_query(terms.text), k=k)
+        out = []
+        for h in hits:
+            doc = index.documents.get(h.chunk.doc_id)
+            out.append(SearchResult(h.chunk.doc_id, doc.short if doc else h.chunk.doc_id, h.chunk.label,
+                                    h.chunk.text, round(h.score, 6), h.chunk.anchor))
+        return out
+
+    def answer(self, question: str) -> answering.Answer:
+        index = self.index()
+        qtype = classify(question)
+        if qtype.greeting:
+            return answering.greeting(index)
+        if qtype.instruction:
+            return answering.refusal(index)
+        retriever = self._retriever(index)
+        terms = retriever.terms(expand(question))
+        hits = retriever.search(terms, self.embedder.embed_query(terms.text), k=ANSWER_CANDIDATES)
+        weights = answering.query_weights(index, terms)
+        scored = answering.rank_evidence(index, hits, weights)
+        if not scored or not answering.is_answerable(index, terms.typed, scored[0]):
+            return answering.refusal(index)
+        return answering.compose(index, scored, weights, qtype)
+
+    def chat(self, message: str, session_id: str | None = None) -> ChatResult:
+        session_id = session_id or uuid.uuid4().hex
+        result = self.answer(message)
+        message_id = uuid.uuid4().hex
+        citations = [asdict(c) for c in result.citations]
+        self.store.add_message(message_id, session_id, message, result.answer, result.found, citations)
+        return ChatResult(result.answer, result.found, session_id, message_id, citations)
+
+    def close(self) -> None:
+        self.store.close()

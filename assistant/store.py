@@ -1,0 +1,64 @@
+"""Answers given and feedback on them, in SQLite under the data dir."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+
+class UnknownMessage(KeyError):
+    pass
+
+
+class ConversationStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.executescript("""
+                CREATE TABLE IF NOT EXISTS messages (
+                    id TEXT PRIMARY KEY, session_id TEXT, created REAL, question TEXT, answer TEXT,
+                    found INTEGER, citations TEXT);
+                CREATE INDEX IF NOT EXISTS messages_session ON messages(session_id, created);
+                CREATE TABLE IF NOT EXISTS feedback (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT, rating INTEGER,
+                    comment TEXT, created REAL);
+            """)
+
+    def add_message(self, message_id: str, session_id: str, question: str, answer: str, found: bool,
+                    citations: list[dict]) -> None:
+        with self._lock:
+            self._db.execute("INSERT INTO messages VALUES (?,?,?,?,?,?,?)",
+                             (message_id, session_id, time.time(), question, answer, int(found),
+                              json.dumps(citations, ensure_ascii=False)))
+
+    def add_feedback(self, message_id: str, rating: int, comment: str | None) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM messages WHERE id=?", (message_id,)).fetchone()
+            if row is None:
+                raise UnknownMessage(message_id)
+            cur = self._db.execute("INSERT INTO feedback (message_id, rating, comment, created) VALUES (?,?,?,?)",
+                                   (message_id, rating, comment, time.time()))
+            return int(cur.lastrowid)
+
+    def feedback(self, rating: int | None = None, limit: int = 100) -> list[dict]:
+        sql = ("SELECT f.id, f.message_id, f.rating, f.comment, f.created, m.question, m.answer "
+               "FROM feedback f JOIN messages m ON m.id = f.message_id")
+        args: tuple = ()
+        if rating is not None:
+            sql += " WHERE f.rating = ?"
+            args = (rating,)
+        sql += " ORDER BY f.id DESC LIMIT ?"
+        with self._lock:
+            rows = self._db.execute(sql, (*args, limit)).fetchall()
+        keys = ("id", "message_id", "rating", "comment", "created", "question", "answer")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,1 @@
+"""Offline side: documents -> structure -> chunks -> index."""

@@ -1,0 +1,199 @@
+"""Files -> plain paragraphs with page numbers. One loader per format, chosen by suffix.
+
+Loaders only extract text; they do not decide what is structure. What they strip is the
+format's own markup (Markdown emphasis and heading marks, links), which would otherwise hide
+"Điều 5." behind "### **".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from assistant.text import normalize
+
+SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".pdf", ".docx"}
+
+
+class LoadError(Exception):
+    """The file cannot be read as a document; the message says why."""
+
+
+@dataclass
+class Block:
+    text: str
+    page: int | None = None
+    heading: bool = False  # the source marked it as a heading (Markdown '#', bold line, DOCX style)
+
+
+@dataclass
+class LoadedFile:
+    path: Path
+    blocks: list[Block]
+    front_matter: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
+_MD_EMPH = re.compile(r"(\*\*\*|\*\*|\*|___|__)")
+_MD_ITALIC_UNDERSCORE = re.compile(r"(?<!\w)_(.+?)_(?!\w)")
+_RULE = re.compile(r"^\s*([-*_]\s*){3,}$")
+
+
+def _clean_md_line(line: str) -> tuple[str, bool]:
+    heading = bool(_MD_HEADING.match(line))
+    line = _MD_HEADING.sub("", line)
+    stripped = line.strip()
+    bold_line = stripped.startswith(("**", "__")) and stripped.endswith(("**", "__")) and len(stripped) > 4
+    line = _MD_LINK.sub(r"\1", line)
+    line = _MD_EMPH.sub("", line)
+    line = _MD_ITALIC_UNDERSCORE.sub(r"\1", line)
+    return line.strip(), heading or bold_line
+
+
+def load_markdown(path: Path) -> LoadedFile:
+    raw = path.read_text(encoding="utf-8-sig")
+    front: dict = {}
+    m = _FRONT_MATTER.match(raw)
+    if m:
+        try:
+            front = yaml.safe_load(m.group(1)) or {}
+        except yaml.YAMLError as exc:
+            raise LoadError(f"front matter is not valid YAML: {exc.problem}") from None
+        raw = raw[m.end():]
+    blocks: list[Block] = []
+    # A paragraph is a run of non-blank lines; Markdown "hard breaks" inside it are joined.
+    for para in re.split(r"\n\s*\n", raw):
+        lines = [ln for ln in para.split("\n") if ln.strip() and not _RULE.match(ln)]
+        if not lines:
+            continue
+        # list items inside one paragraph stay separate blocks
+        current: list[str] = []
+        is_heading = False
+        for ln in lines:
+            text, heading = _clean_md_line(ln)
+            if not text:
+                continue
+            if current and re.match(r"^\s*[-+*]\s", ln):
+                blocks.append(Block(normalize(" ".join(current)), heading=is_heading))
+                current, is_heading = [], False
+            current.append(text)
+            is_heading = is_heading or heading
+        if current:
+            blocks.append(Block(normalize(" ".join(current)), heading=is_heading))
+    return LoadedFile(path, blocks, front)
+
+
+def load_text(path: Path) -> LoadedFile:
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise LoadError("not UTF-8 text") from None
+    blocks = [Block(normalize(" ".join(p.split()))) for p in re.split(r"\n\s*\n|\n(?=\s*(?:[-+•]|\d+\.|[a-zđ]\)|Điều\s+\d))", raw)
+              if p.strip()]
+    return LoadedFile(path, blocks)
+
+
+_PDF_NEW_BLOCK = re.compile(
+    r"^(?:Phần|PHẦN|Chương|CHƯƠNG|Mục|MỤC|Điều|ĐIỀU)\s+\w+|^\d+(?:\.\d+)*\.?\s|^[a-zđ][).]\s|^[-+•–]\s|^[IVXLC]+\.\s")
+_END_OF_SENTENCE = re.compile(r"[.:;!?…)]\s*$")
+
+
+def load_pdf(path: Path) -> LoadedFile:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            try:
+                reader.decrypt("")
+            except Exception:
+                raise LoadError("encrypted PDF") from None
+        pages = list(reader.pages)
+    except LoadError:
+        raise
+    except (PdfReadError, OSError, ValueError, KeyError) as exc:
+        raise LoadError(f"unreadable PDF: {exc}") from None
+    blocks: list[Block] = []
+    warnings: list[str] = []
+    empty_pages: list[int] = []
+    for number, page in enumerate(pages, start=1):
+        try:
+            text = page.extract_text() or ""
+        except Exception as exc:  # pypdf raises many kinds on damaged content streams
+            warnings.append(f"page {number}: text could not be extracted ({type(exc).__name__})")
+            continue
+        lines = [normalize(" ".join(ln.split())) for ln in text.split("\n")]
+        lines = [ln for ln in lines if ln and not re.fullmatch(r"\d{1,4}", ln)]  # drop page numbers
+        if not lines:
+            empty_pages.append(number)
+            continue
+        # PDF lines wrap mid-sentence: join a line to the one before unless it opens a new unit
+        # or the one before ended a sentence.
+        for ln in lines:
+            if blocks and blocks[-1].page == number and not _PDF_NEW_BLOCK.match(ln) \
+                    and not _END_OF_SENTENCE.search(blocks[-1].text):
+                blocks[-1].text += " " + ln
+            else:
+                blocks.append(Block(ln, page=number))
+    if empty_pages:
+        warnings.append("no text layer on page(s) " + ", ".join(map(str, empty_pages))
+                        + " (scanned image? run OCR first); those pages were not indexed")
+    if not blocks:
+        raise LoadError("PDF has no extractable text (scanned images only?); run OCR first")
+    return LoadedFile(path, blocks, warnings=warnings)
+
+
+def load_docx(path: Path) -> LoadedFile:
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise LoadError(f"not a valid DOCX file: {exc}") from None
+    blocks: list[Block] = []
+    for para in document.paragraphs:
+        text = normalize(" ".join(para.text.split()))
+        if not text:
+            continue
+        style = (para.style.name or "").lower() if para.style is not None else ""
+        heading = style.startswith(("heading", "title"))
+        blocks.append(Block(text, heading=heading))
+    for table in document.tables:  # tables come after the body text; rows keep their cells together
+        for row in table.rows:
+            cells = []
+            for cell in row.cells:
+                t = normalize(" ".join(cell.text.split()))
+                if t and t not in cells:
+                    cells.append(t)
+            if cells:
+                blocks.append(Block(" | ".join(cells)))
+    if not blocks:
+        raise LoadError("DOCX has no text")
+    return LoadedFile(path, blocks)
+
+
+LOADERS = {".md": load_markdown, ".markdown": load_markdown, ".txt": load_text,
+           ".pdf": load_pdf, ".docx": load_docx}
+
+
+def load(path: Path) -> LoadedFile:
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise LoadError(f"unsupported file type {path.suffix or '(none)'}")
+    try:
+        return loader(path)
+    except LoadError:
+        raise
+    except UnicodeDecodeError:
+        raise LoadError("not UTF-8 text") from None
+    except Exception as exc:  # a broken file must never stop the others
+        raise LoadError(f"{type(exc).__name__}: {exc}") from None
