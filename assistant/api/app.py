@@ -35,29 +35,35 @@ class BodyLimit:
                     too_big = False
                 if too_big:
                     return await self._reject(scope, receive, send)
-        received = 0
-
-        async def limited_receive():
-            nonlocal received
+        # Read the body here (it is small by definition) so an over-long chunked upload is
+        # refused as soon as it crosses the limit, then replay it to the app.
+        chunks, size, more = [], 0, True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise _TooLarge()
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await self._reject(scope, receive, send)
+            if message["type"] != "http.request":
+                return await self.app(scope, _replay([message], receive), send)
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.limit:
+                return await self._reject(scope, receive, send)
+            chunks.append(body)
+            more = message.get("more_body", False)
+        whole = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([whole], receive), send)
 
     async def _reject(self, scope, receive, send):
         response = JSONResponse({"error": "too_large", "detail": f"request body over {self.limit // 1024} KB"}, 413)
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+def _replay(messages: list[dict], receive):
+    pending = list(messages)
+
+    async def replay():
+        if pending:
+            return pending.pop(0)
+        return await receive()
+    return replay
 
 
 def _validation_message(exc: RequestValidationError) -> str:

