@@ -73,15 +73,19 @@ def load_markdown(path: Path) -> LoadedFile:
             continue
         # list items inside one paragraph stay separate blocks
         current: list[str] = []
-        is_heading = False
+        is_heading = current_is_md_heading = False
         for ln in lines:
             text, heading = _clean_md_line(ln)
             if not text:
                 continue
-            if current and re.match(r"^\s*[-+*]\s", ln):
+            # a list item, a numbered clause or a '#' heading starts a block of its own; a
+            # '#' heading is one line, so what follows it starts another
+            starts_unit = re.match(r"^\s*[-+*]\s", ln) or _NEW_BLOCK.match(text) or _MD_HEADING.match(ln)
+            if current and (starts_unit or current_is_md_heading):
                 blocks.append(Block(normalize(" ".join(current)), heading=is_heading))
                 current, is_heading = [], False
             current.append(text)
+            current_is_md_heading = bool(_MD_HEADING.match(ln))
             is_heading = is_heading or heading
         if current:
             blocks.append(Block(normalize(" ".join(current)), heading=is_heading))
@@ -98,8 +102,12 @@ def load_text(path: Path) -> LoadedFile:
     return LoadedFile(path, blocks)
 
 
-_PDF_NEW_BLOCK = re.compile(
-    r"^(?:Phần|PHẦN|Chương|CHƯƠNG|Mục|MỤC|Điều|ĐIỀU)\s+\w+|^\d+(?:\.\d+)*\.?\s|^[a-zđ][).]\s|^[-+•–]\s|^[IVXLC]+\.\s")
+_HEADING_LINE = re.compile(r"^(?:Phần|PHẦN|Chương|CHƯƠNG|Mục|MỤC|Điều|ĐIỀU)\s+[\wÀ-ỹ]+")
+# a line that opens a new unit: a heading, a numbered clause ("1.", "1.2.", "3.2.2"), a point
+# ("a)"), a bullet or a Roman-numbered section. "02 bên." is not one: numbers need their dot.
+_NEW_BLOCK = re.compile(
+    r"^(?:Phần|PHẦN|Chương|CHƯƠNG|Mục|MỤC|Điều|ĐIỀU)\s+[\wÀ-ỹ]+|^\d{1,3}(?:\.\d{1,3})*\.\s|^\d{1,3}(?:\.\d{1,3})+\s"
+    r"|^[a-zđ][).]\s|^[-+•–]\s|^[IVXLC]+\.\s")
 _END_OF_SENTENCE = re.compile(r"[.:;!?…)]\s*$")
 
 
@@ -136,7 +144,8 @@ def load_pdf(path: Path) -> LoadedFile:
         # PDF lines wrap mid-sentence: join a line to the one before unless it opens a new unit
         # or the one before ended a sentence.
         for ln in lines:
-            if blocks and blocks[-1].page == number and not _PDF_NEW_BLOCK.match(ln) \
+            after_heading = _HEADING_LINE.match(blocks[-1].text) and not ln[:1].islower() if blocks else False
+            if blocks and blocks[-1].page == number and not _NEW_BLOCK.match(ln) and not after_heading \
                     and not _END_OF_SENTENCE.search(blocks[-1].text):
                 blocks[-1].text += " " + ln
             else:

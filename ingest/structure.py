@@ -124,6 +124,8 @@ def parse(blocks: list[Block], family: str | None = None) -> Node:
             in_quote = True
         elif closes > opens:
             in_quote = False
+        elif text.count('"') % 2 == 1:  # straight quotes cannot say which way they go: toggle
+            in_quote = not in_quote
 
         top = stack[-1]
         if hit:

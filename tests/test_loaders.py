@@ -124,8 +124,6 @@ def test_markdown_bad_front_matter_is_load_error(tmp_path):
     assert "front matter" in _readable(info.value)
 
 
-@pytest.mark.xfail(reason="BUG: ingest/loaders.py load_markdown joins a '#' heading line with the lines "
-                          "that follow it in the same paragraph", strict=True)
 def test_markdown_atx_heading_ends_at_its_line(tmp_path):
     p = tmp_path / "x.md"
     p.write_text("### Điều 2. Đối tượng áp dụng\nLuật này áp dụng đối với tổ hợp tác.\n", encoding="utf-8")
@@ -133,8 +131,6 @@ def test_markdown_atx_heading_ends_at_its_line(tmp_path):
     assert texts == ["Điều 2. Đối tượng áp dụng", "Luật này áp dụng đối với tổ hợp tác."]
 
 
-@pytest.mark.xfail(reason="BUG: ingest/loaders.py load_markdown keeps only '-', '+', '*' list items apart; "
-                          "ordered-list items '1.', '2.' on consecutive lines are joined into one block", strict=True)
 def test_markdown_ordered_list_items_stay_separate(tmp_path):
     p = tmp_path / "x.md"
     p.write_text("1. Tổ hợp tác, hợp tác xã, liên hiệp hợp tác xã.\n"
@@ -255,16 +251,12 @@ def test_pdf_wrapped_lines_are_joined(pdf):
            "không đúng quy định theo yêu cầu và/hoặc chỉ định của Bên A." in texts
 
 
-@pytest.mark.xfail(reason="BUG: ingest/loaders.py _PDF_NEW_BLOCK treats any wrapped line that starts with "
-                          "'<digits> ' (here '02 bên.') as a new numbered unit", strict=True)
 def test_pdf_wrapped_line_starting_with_a_number_is_joined(pdf):
     block = next(b for b in pdf.blocks if b.text.startswith("14.2. Hợp đồng này được chấm dứt"))
     assert block.text.endswith("cần giải quyết giữa 02 bên.")
     assert not any(b.text == "02 bên." for b in pdf.blocks)
 
 
-@pytest.mark.xfail(reason="BUG: ingest/loaders.py load_pdf joins an article heading line without final "
-                          "punctuation ('ĐIỀU 15. BẤT KHẢ KHÁNG') with the body line after it", strict=True)
 def test_pdf_article_heading_stays_its_own_block(pdf):
     texts = [b.text for b in pdf.blocks]
     assert "ĐIỀU 15. BẤT KHẢ KHÁNG" in texts  # as the DOCX copy of the same contract has it
