@@ -56,9 +56,8 @@ def _idf(index: OpenIndex, term: str) -> float:
 
 
 def query_weights(index: OpenIndex, terms: QueryTerms) -> dict[str, float]:
-    """Informative folded terms of the question with their idf. Pairs made only of stopwords
-    ("cho toi") carry no topic and are dropped."""
-    return {t: _idf(index, t) for t in terms.folded}
+    """Informative folded terms of the question itself with their idf."""
+    return {t: _idf(index, t) for t in terms.own_folded}
 
 
 def coverage(weights: dict[str, float], present: frozenset[str] | set[str]) -> float:

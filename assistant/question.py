@@ -21,6 +21,28 @@ _ABBREVIATIONS = [  # typed shorthand -> the documents' words; longest first
 ]
 
 
+# The law's wording for what people ask in other words. Used only for the lexical fields:
+# the dense model sees the question as asked.
+_EQUIVALENTS = [
+    ("tối thiểu", "ít nhất"), ("tối đa", "không quá", "nhiều nhất"), ("mấy", "bao nhiêu"),
+    ("bao lâu", "thời hạn"), ("vào hợp tác xã", "gia nhập", "trở thành thành viên"),
+    ("rút khỏi", "ra khỏi", "chấm dứt tư cách thành viên"), ("đổi tên", "thay đổi tên"),
+    ("lập", "thành lập"), ("mở", "thành lập"), ("đóng cửa", "giải thể"), ("phá sản", "phá sản"),
+    ("giấy phép", "giấy chứng nhận đăng ký"), ("cấp lại", "cấp lại"), ("mất", "chết"),
+    ("vay", "cho vay nội bộ"), ("lương", "tiền lương, tiền công, thù lao"),
+]
+
+
+def lexical_expansions(text: str) -> list[str]:
+    """Phrases the documents would use for what the question says."""
+    f = " " + fold(text) + " "
+    extra: list[str] = []
+    for group in _EQUIVALENTS:
+        if any(" " + fold(p) + " " in f for p in group):
+            extra.extend(p for p in group if " " + fold(p) + " " not in f)
+    return extra
+
+
 def expand(question: str) -> str:
     text = normalize(question)
     for pattern, full in _ABBREVIATIONS:

