@@ -61,12 +61,21 @@ class SentenceTransformerEmbedder:
         except ImportError:  # pragma: no cover - depends on the install
             raise EmbeddingError("EMBEDDINGS=sentence-transformers:… needs the [st] extra: "
                                  "pip install 'htx-assistant[st]' (install the CPU torch wheel first)") from None
+        import os
+
+        path = os.path.expanduser(name_or_path)
+        looks_like_path = path.startswith(("/", ".", "~")) or os.sep in path and os.path.exists(path.split(os.sep)[0])
+        if looks_like_path and not os.path.isdir(path):
+            # without this a missing folder is taken for a hub name: a confusing error, or a
+            # minute of retries against an unreachable hub
+            raise EmbeddingError(f"sentence-transformers model folder {path!r} does not exist")
         try:
-            self._model = SentenceTransformer(name_or_path, device="cpu")
+            self._model = SentenceTransformer(path, device="cpu")
         except Exception as exc:
             raise EmbeddingError(f"cannot load sentence-transformers model {name_or_path!r}: {exc}") from None
         self.model_id = f"sentence-transformers:{name_or_path}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         e5 = "e5" in name_or_path.lower()
         self._qp, self._pp = ("query: ", "passage: ") if e5 else ("", "")
         self._lock = threading.Lock()
