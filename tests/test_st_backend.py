@@ -234,6 +234,5 @@ def test_missing_model_folder_fails_fast_without_network(st, tmp_path, monkeypat
     msg = str(info.value)
     assert str(missing) in msg
     assert "does not exist" in msg
-    assert "not found" in msg.lower()
     assert not attempts, f"a missing local folder made network lookups: {attempts}"
     assert elapsed < 10, f"took {elapsed:.1f} s"
