@@ -29,7 +29,7 @@ from ingest.segment import compounds, segment
 from ingest.structure import Node, detect_family, parse
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "3"  # bump when parsing or chunking changes what an unchanged file produces
+PIPELINE_VERSION = "4"  # bump when parsing or chunking changes what an unchanged file produces
 EMBED_BATCH = 16
 
 
@@ -263,11 +263,14 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
 
         client = idx.chroma_client(settings, tmp)
         coll = client.create_collection(collection, metadata={"hnsw:space": "cosine"})
+        metas = {d.meta.id: d.meta for d in docs}
         for i in range(0, len(chunks), 500):
             part = chunks[i:i + 500]
             coll.add(ids=[c.id for c in part], embeddings=vectors[i:i + len(part)].tolist(),
                      documents=[c.text for c in part],
-                     metadatas=[{"doc_id": c.doc_id, "label": c.label, "anchor": c.anchor,
+                     metadatas=[{"doc_id": c.doc_id, "doc_title": metas[c.doc_id].title,
+                                 "doc_short": metas[c.doc_id].short, "doc_number": metas[c.doc_id].number or "",
+                                 "status": metas[c.doc_id].status, "label": c.label, "anchor": c.anchor,
                                  "path": " > ".join(c.path), "order": c.order,
                                  "pages": ",".join(map(str, c.pages))} for c in part])
         if coll.count() != len(chunks):

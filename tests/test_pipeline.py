@@ -150,3 +150,18 @@ def test_pdf_pages_are_kept_on_chunks(tmp_path):
     assert pages >= {1, 2, 3} and max(pages) <= 8
     meta = json.loads((idx.indexes_dir(settings.data_dir) / report.build_id / "meta.json").read_text())
     assert meta["chunks"] == len(index.chunks) and meta["chroma"] == "embedded"
+
+
+def test_chroma_records_carry_document_metadata(tmp_path):
+    corpus = _corpus(tmp_path)
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus)
+    report = run_ingest(settings, progress=False, embedder=HashEmbedder())
+    index = OpenIndex(settings, report.build_id)
+    got = index._collection.get(where={"doc_id": "chuong-trinh"}, limit=50, include=["metadatas", "documents"])
+    assert got["ids"]
+    meta = dict(zip(got["ids"], got["metadatas"]))
+    labels = {m["label"] for m in meta.values()}
+    assert "Mục IV.5" in labels and "Mục II.2" in labels
+    one = next(iter(meta.values()))
+    assert one["doc_short"] == "Chương trình hành động NQ20" and one["status"] == "in_force"
+    assert one["doc_title"] == "Chương trình hành động" and one["path"].startswith("Chương trình hành động NQ20")
