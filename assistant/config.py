@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     chroma_port: int = Field(8000, validation_alias=_alias("CHROMA_PORT", "chroma_port"))
     admin_api_key: str | None = Field(None, validation_alias=_alias("ADMIN_API_KEY", "admin_api_key"))
     log_level: str = Field("info", validation_alias=_alias("ASSISTANT_LOG_LEVEL", "log_level"))
+    session_ttl_minutes: int = Field(120, validation_alias=_alias("ASSISTANT_SESSION_TTL_MINUTES", "session_ttl_minutes"))
+
+    @field_validator("session_ttl_minutes")
+    @classmethod
+    def _ttl(cls, v: int) -> int:
+        if not 1 <= v <= 7 * 24 * 60:
+            raise ValueError(f"must be 1-10080 minutes, got {v}")
+        return v
 
     @field_validator("embeddings")
     @classmethod
@@ -85,11 +93,11 @@ class Settings(BaseSettings):
         return self.chroma_host is not None
 
 
-_KNOWN_PREFIXED = {"ASSISTANT_DATA_DIR", "ASSISTANT_CORPUS_DIR", "ASSISTANT_LOG_LEVEL"}
+_KNOWN_PREFIXED = {"ASSISTANT_DATA_DIR", "ASSISTANT_CORPUS_DIR", "ASSISTANT_LOG_LEVEL", "ASSISTANT_SESSION_TTL_MINUTES"}
 _FIELD_ENV = {
     "data_dir": "ASSISTANT_DATA_DIR", "corpus_dir": "ASSISTANT_CORPUS_DIR", "embeddings": "EMBEDDINGS",
     "chroma_host": "CHROMA_HOST", "chroma_port": "CHROMA_PORT", "admin_api_key": "ADMIN_API_KEY",
-    "log_level": "ASSISTANT_LOG_LEVEL",
+    "log_level": "ASSISTANT_LOG_LEVEL", "session_ttl_minutes": "ASSISTANT_SESSION_TTL_MINUTES",
 }
 
 

@@ -6,6 +6,7 @@ compared case- and accent-insensitively; `kind: oos` questions are right when re
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from pathlib import Path
@@ -43,6 +44,33 @@ def facts_present(text: str, all_of: list[list[str]]) -> bool:
     return all(any(_key(alt) in hay for alt in group) for group in all_of)
 
 
+_UNIT = re.compile(r"(?:điểm\s+(?P<p>[a-zđ])\s+)?(?:khoản\s+(?P<k>[\d.]+)\s+)?Điều\s+(?P<d>\d+[a-zđ]?)\b"
+                   r"|Mục\s+(?P<m>[IVXLC]+(?:\.\d+)*)(?![\w.])")
+
+
+def _unit(label: str) -> tuple | None:
+    m = _UNIT.search(label or "")
+    if not m:
+        return None
+    if m.group("m"):
+        return ("muc", *m.group("m").split("."))
+    return ("dieu", m.group("d"), m.group("k"), m.group("p"))
+
+
+def label_matches(expected: str, cited: str) -> bool:
+    """The citation names the expected unit, a unit inside it, or the article/section around it.
+    Compared part by part, so "khoản 1 Điều 5" is not matched by "khoản 1 Điều 50"."""
+    e, c = _unit(expected), _unit(cited)
+    if not e or not c or e[0] != c[0]:
+        return False
+    if e[0] == "muc":
+        n = min(len(e), len(c))
+        return e[:n] == c[:n]
+    if e[1] != c[1]:
+        return False
+    return all(x is None or y is None or x == y for x, y in zip(e[2:], c[2:]))
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0
@@ -73,7 +101,8 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
         right += ok
         if "label" in q:
             labelled += 1
-            label_ok += any(q["label"] in c.label or c.label in q["label"] for c in result.citations)
+            label_ok += any(label_matches(q["label"], c.label) and q.get("doc") in (None, "both", c.doc_id)
+                            for c in result.citations)
         results = service.search(q["q"], k=k)
         recall_hits += facts_present(" ".join(r.text for r in results), q["all_of"])
         if not ok:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 from assistant import answer as answering
 from assistant.config import Settings
+from assistant.conversation import is_follow_up, rewrite
 from assistant.embeddings import Embedder, get_embedder
 from assistant.index import IndexHolder, OpenIndex
 from assistant.question import classify, expand
@@ -16,6 +17,7 @@ from assistant.store import ConversationStore
 
 log = logging.getLogger(__name__)
 ANSWER_CANDIDATES = 8
+HISTORY_TURNS = 6  # how far back a follow-up looks for the question it continues
 
 
 @dataclass
@@ -89,13 +91,26 @@ class AssistantService:
             return answering.refusal(index)
         return answering.compose(index, scored, weights, qtype)
 
+    def resolve(self, message: str, session_id: str) -> str:
+        """The standalone question: a follow-up is rewritten against the session's last
+        on-topic question that has not expired."""
+        if not is_follow_up(message):
+            return message
+        turns = self.store.history(session_id, self.settings.session_ttl_minutes * 60, HISTORY_TURNS)
+        previous = next((t["resolved"] for t in turns if t["found"]), None)
+        return rewrite(message, previous) if previous else message
+
     def chat(self, message: str, session_id: str | None = None) -> ChatResult:
         session_id = session_id or uuid.uuid4().hex
-        result = self.answer(message)
+        resolved = self.resolve(message, session_id)
+        result = self.answer(resolved)
+        text = result.answer
+        if resolved != message and result.found:
+            text = f"(Câu hỏi được hiểu là: «{resolved}»)\n\n{text}"
         message_id = uuid.uuid4().hex
         citations = [asdict(c) for c in result.citations]
-        self.store.add_message(message_id, session_id, message, result.answer, result.found, citations)
-        return ChatResult(result.answer, result.found, session_id, message_id, citations)
+        self.store.add_message(message_id, session_id, message, text, result.found, citations, resolved)
+        return ChatResult(text, result.found, session_id, message_id, citations)
 
     def close(self) -> None:
         self.store.close()

@@ -29,13 +29,25 @@ class ConversationStore:
                     id INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT, rating INTEGER,
                     comment TEXT, created REAL);
             """)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(messages)")}
+            if "resolved" not in columns:  # databases from before follow-ups were resolved
+                self._db.execute("ALTER TABLE messages ADD COLUMN resolved TEXT")
 
     def add_message(self, message_id: str, session_id: str, question: str, answer: str, found: bool,
-                    citations: list[dict]) -> None:
+                    citations: list[dict], resolved: str | None = None) -> None:
         with self._lock:
-            self._db.execute("INSERT INTO messages VALUES (?,?,?,?,?,?,?)",
+            self._db.execute("INSERT INTO messages (id, session_id, created, question, answer, found, citations, "
+                             "resolved) VALUES (?,?,?,?,?,?,?,?)",
                              (message_id, session_id, time.time(), question, answer, int(found),
-                              json.dumps(citations, ensure_ascii=False)))
+                              json.dumps(citations, ensure_ascii=False), resolved or question))
+
+    def history(self, session_id: str, max_age_s: float, limit: int) -> list[dict]:
+        """The session's recent turns, newest first; turns older than max_age_s have expired."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT question, resolved, found, created FROM messages WHERE session_id=? AND created>=? "
+                "ORDER BY created DESC LIMIT ?", (session_id, time.time() - max_age_s, limit)).fetchall()
+        return [{"question": q, "resolved": r or q, "found": bool(f), "created": c} for q, r, f, c in rows]
 
     def add_feedback(self, message_id: str, rating: int, comment: str | None) -> int:
         with self._lock:

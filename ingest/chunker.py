@@ -60,7 +60,8 @@ def _all_pages(node: Node) -> list[int]:
 
 def _units(node: Node, lead: str, depth: int = 0) -> list[Unit]:
     units = [Unit(node.label, node.text, lead, depth)]
-    own = node.text if node.text.rstrip().endswith(":") else lead
+    # a clause ending in ":" and a program sub-heading ("Đến năm 2045") lead what follows them
+    own = node.text if node.text.rstrip().endswith(":") or node.kind == "heading" else lead
     for child in node.children:
         units.extend(_units(child, own, min(depth + 1, 2)))
     return units

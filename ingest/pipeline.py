@@ -29,7 +29,7 @@ from ingest.segment import compounds, segment
 from ingest.structure import Node, detect_family, parse
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "4"  # bump when parsing or chunking changes what an unchanged file produces
+PIPELINE_VERSION = "7"  # bump when parsing or chunking changes what an unchanged file produces
 EMBED_BATCH = 16
 
 
@@ -262,7 +262,13 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
         (tmp / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
 
         client = idx.chroma_client(settings, tmp)
-        coll = client.create_collection(collection, metadata={"hnsw:space": "cosine"})
+        # With Chroma's defaults only the first 100 vectors reach the graph file at build time;
+        # the rest wait in its log and every process that opens the index replays them. Seen
+        # here: a reader racing that replay missed the nearest passage now and then. Syncing
+        # every 100 additions puts the whole graph on disk before the build is swapped in.
+        coll = client.create_collection(collection, configuration={"hnsw": {
+            "space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighbors": 32,
+            "batch_size": 100, "sync_threshold": 100}})
         metas = {d.meta.id: d.meta for d in docs}
         for i in range(0, len(chunks), 500):
             part = chunks[i:i + 500]

@@ -1,0 +1,97 @@
+"""Follow-up questions resolved against the session's earlier turns, without an LLM."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from assistant.conversation import change_of, is_follow_up, rewrite
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("question, previous, expected", [
+    ("Còn liên hiệp hợp tác xã thì sao?", "Cần tối thiểu bao nhiêu thành viên để thành lập hợp tác xã?",
+     "Cần tối thiểu bao nhiêu thành viên để thành lập liên hiệp hợp tác xã?"),
+    ("còn năm 2045 thì sao?", "Đến năm 2030 có bao nhiêu hợp tác xã?", "Đến năm 2045 có bao nhiêu hợp tác xã?"),
+    ("con lien hiep hop tac xa thi sao", "Cần tối thiểu bao nhiêu thành viên để thành lập hợp tác xã?",
+     "Cần tối thiểu bao nhiêu thành viên để thành lập lien hiep hop tac xa?"),
+    ("Vậy còn nghĩa vụ?", "Thành viên chính thức có quyền gì?", "Thành viên chính thức có nghĩa vụ gì?"),
+    ("Còn Ban kiểm soát thì sao?", "Hội đồng quản trị họp định kỳ bao lâu một lần?",
+     "Ban kiểm soát họp định kỳ bao lâu một lần?"),
+    ("Còn hợp tác xã thì sao?", "Liên hiệp hợp tác xã cần bao nhiêu thành viên?", "hợp tác xã cần bao nhiêu thành viên?"),
+])
+def test_rewrite(question, previous, expected):
+    assert is_follow_up(question)
+    assert rewrite(question, previous) == expected
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("question", [
+    "Cần tối thiểu bao nhiêu thành viên để thành lập hợp tác xã?",
+    "Hợp tác xã có bao nhiêu thành viên?",
+    "Còn bao nhiêu ngày thì hết hạn nộp hồ sơ đăng ký thay đổi tên hợp tác xã theo quy định hiện hành?",
+])
+def test_standalone_questions_are_not_follow_ups(question):
+    assert not is_follow_up(question)
+
+
+@pytest.mark.unit
+def test_change_of_strips_the_frame():
+    assert change_of("Thế còn đối với tổ hợp tác thì như thế nào ạ?") == "đối với tổ hợp tác"
+    assert change_of("vậy còn năm 2045?") == "năm 2045"
+
+
+@pytest.fixture(scope="module")
+def client(api):
+    with httpx.Client(base_url=api.url, timeout=30) as c:
+        yield c
+
+
+def _ask(client, message, session_id=None):
+    r = client.post("/api/chat", json={"message": message, "session_id": session_id})
+    assert r.status_code == 200
+    return r.json()
+
+
+@pytest.mark.integration
+def test_follow_up_about_the_union_of_cooperatives(client):
+    first = _ask(client, "Cần tối thiểu bao nhiêu thành viên để thành lập hợp tác xã?")
+    assert "05 thành viên" in first["answer"]
+    second = _ask(client, "Còn liên hiệp hợp tác xã thì sao?", first["session_id"])
+    assert second["found"] and "03 hợp tác xã" in second["answer"]
+    assert second["citations"][0]["label"] == "khoản 8 Điều 4"
+    assert "liên hiệp hợp tác xã" in second["answer"].split("\n")[0]  # says how it understood the question
+
+
+@pytest.mark.integration
+def test_follow_up_about_2045_targets(client):
+    first = _ask(client, "Đến năm 2030 có bao nhiêu hợp tác xã?")
+    assert "540 hợp tác xã" in first["answer"]
+    second = _ask(client, "còn năm 2045 thì sao?", first["session_id"])
+    assert second["found"]
+    for fact in ("20% dân số", "90%", "75%"):
+        assert fact in second["answer"]
+    assert "540 hợp tác xã" not in second["answer"]
+
+
+@pytest.mark.integration
+def test_sessions_are_isolated(client):
+    a = _ask(client, "Đến năm 2030 có bao nhiêu hợp tác xã?")
+    b = _ask(client, "Cần tối thiểu bao nhiêu thành viên để thành lập hợp tác xã?")
+    # the same follow-up in each session follows that session's own topic
+    in_a = _ask(client, "còn năm 2045 thì sao?", a["session_id"])
+    in_b = _ask(client, "Còn liên hiệp hợp tác xã thì sao?", b["session_id"])
+    assert "20% dân số" in in_a["answer"] and "03 hợp tác xã" not in in_a["answer"]
+    assert "03 hợp tác xã" in in_b["answer"] and "2045" not in in_b["answer"]
+    # a new session has no history: the bare follow-up cannot borrow another session's topic
+    fresh = _ask(client, "còn năm 2045 thì sao?")
+    assert "Câu hỏi được hiểu là" not in fresh["answer"]
+
+
+@pytest.mark.integration
+def test_expired_history_is_not_used(service):
+    import time as _time
+    first = service.chat("Đến năm 2030 có bao nhiêu hợp tác xã?")
+    turns = service.store.history(first.session_id, max_age_s=3600, limit=6)
+    assert turns and turns[0]["resolved"] == "Đến năm 2030 có bao nhiêu hợp tác xã?"
+    _time.sleep(0.05)
+    assert service.store.history(first.session_id, max_age_s=0.01, limit=6) == []
