@@ -21,7 +21,7 @@ from assistant.text import STOPWORDS, folded_tokens
 # Calibrated on the development questions (in scope and out of scope); see README.
 MIN_COVERAGE = 0.60        # share of the question's informative terms the best passage holds
 MIN_DENSE = 0.865          # cosine of question and passage (e5 scale: unrelated text sits ~0.8-0.87)
-MIN_TOPIC_COVERAGE = 0.10  # an on-topic question still needs some support in the passage
+MIN_TOPIC_COVERAGE = 0.05  # an on-topic question still needs some support in the passage
 MAX_PARTS = 3
 JOIN_COVERAGE = 0.70       # a further passage joins when it covers this share of what the best one does
 JOIN_SCORE = 0.80          # ... and its fused retrieval score is this close to the best one
