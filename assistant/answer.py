@@ -143,7 +143,8 @@ def _doc_name(doc: Document | None, fallback: str) -> str:
     return doc.short if doc else fallback
 
 
-def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], qtype: QuestionType) -> Answer:
+def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], qtype: QuestionType,
+            question: str = "") -> Answer:
     best = scored[0]
     parts = [best]
     for s in scored[1:]:
@@ -175,7 +176,38 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
         citations.append(Citation(n=n, doc_id=chunk.doc_id, document=_doc_name(doc, chunk.doc_id),
                                   label=_unit_label(units, chunk.label), quote=quote,
                                   score=round(part.score, 4), anchor=_unit_anchor(units, chunk.anchor)))
-    return Answer("\n\n".join(paragraphs), True, citations)
+    text = "\n\n".join(paragraphs)
+    if qtype.yesno and question:
+        verdict = yes_no(question, citations[0].quote)
+        if verdict:
+            text = f"{verdict} — theo {citations[0].label} {citations[0].document} [1], với điều kiện và nội dung dưới đây.\n\n{text}"
+    return Answer(text, True, citations)
+
+
+_NEGATIONS = ("không được", "không phải", "không bắt buộc", "không có quyền", "nghiêm cấm", "cấm", "chưa được")
+_YESNO_FRAME = re.compile(r"(?:co\s+)?(?:duoc|phai|bi|can)\s+(?P<verb>.+?)\s+(?:hay\s+)?(?:khong|ko)\b")
+
+
+def yes_no(question: str, quote: str) -> str | None:
+    """"Có"/"Không" when the quoted passage says the asked thing outright, allowed or
+    forbidden; nothing when it does not say it in so many words (then the passage speaks)."""
+    m = _YESNO_FRAME.search(" ".join(folded_tokens(question)))
+    if not m:
+        return None
+    verb = folded_tokens(m.group("verb"))[:2]
+    if not verb:
+        return None
+    text = " ".join(folded_tokens(quote))
+    phrase = " ".join(verb)
+    pos = text.find(" " + phrase) if text.startswith(phrase) is False else 0
+    if pos < 0:
+        return None
+    before = text[max(0, pos - 30):pos]
+    if any(" " + " ".join(folded_tokens(n)) in " " + before for n in _NEGATIONS):
+        return "Không"
+    if " duoc" in before[-12:] or " phai" in before[-12:] or " co quyen" in before or pos == 0:
+        return "Có"
+    return None
 
 
 def _article(label: str) -> str:

@@ -89,7 +89,7 @@ class AssistantService:
         scored = answering.rank_evidence(index, hits, weights)
         if not scored or not answering.is_answerable(index, terms.typed, scored[0]):
             return answering.refusal(index)
-        return answering.compose(index, scored, weights, qtype)
+        return answering.compose(index, scored, weights, qtype, terms.text)
 
     def resolve(self, message: str, session_id: str) -> str:
         """The standalone question: a follow-up is rewritten against the session's last
