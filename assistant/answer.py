@@ -25,6 +25,8 @@ MIN_TOPIC_COVERAGE = 0.05  # an on-topic question still needs some support in th
 MAX_PARTS = 3
 JOIN_COVERAGE = 0.70       # a further passage joins when it covers this share of what the best one does
 JOIN_SCORE = 0.80          # ... and its fused retrieval score is this close to the best one
+CROSS_COVERAGE = 0.70      # another document's passage joins when it covers this share of what the best does
+CROSS_SCORE = 0.70         # ... with a fused score this close
 SHORT_CHUNK = 700          # a chunk this short is quoted whole
 _NUMBER = re.compile(r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\b", re.I)
 _TIME = re.compile(r"\b(ngày|tháng|năm|thời hạn|kể từ|trước|sau|định kỳ|thường niên|hiệu lực)\b", re.I)
@@ -156,6 +158,13 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
         # another document's side of it (the Law says what, the Decree says who)
         if s.coverage >= JOIN_COVERAGE * best.coverage and s.score >= JOIN_SCORE * best.score:
             parts.append(s)
+    # When another document also speaks to the question (the Law says what, the Decree says
+    # who and how), its best passage joins on a looser bar, so the answer shows both sides.
+    if len({p.hit.chunk.doc_id for p in parts}) == 1:
+        other = next((s for s in scored[1:] if s.hit.chunk.doc_id != best.hit.chunk.doc_id
+                      and s.coverage >= CROSS_COVERAGE * best.coverage and s.score >= CROSS_SCORE * best.score), None)
+        if other is not None:
+            parts = parts[:MAX_PARTS - 1] + [other]
     # The best passage's article comes first, its clauses in the article's order (khoản 1
     # before khoản 3); other passages follow by relevance.
     lead_article = (best.hit.chunk.doc_id, _article(best.hit.chunk.label))
