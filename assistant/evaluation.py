@@ -83,6 +83,7 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
     latencies: list[float] = []
     right = answerable = recall_hits = refused = oos = cited = answered = label_ok = labelled = 0
     failures: list[dict] = []
+    kinds: dict[str, list[int]] = {}
     for q in questions:
         t0 = time.perf_counter()
         result = service.answer(q["q"])
@@ -99,6 +100,9 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
             cited += bool(result.citations)
         ok = result.found and facts_present(result.answer, q["all_of"])
         right += ok
+        kinds.setdefault(q["kind"], [0, 0])
+        kinds[q["kind"]][0] += ok
+        kinds[q["kind"]][1] += 1
         if "label" in q:
             labelled += 1
             label_ok += any(label_matches(q["label"], c.label) and q.get("doc") in (None, "both", c.doc_id)
@@ -114,6 +118,7 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
         f"search_recall_at_{k}": round(recall_hits / answerable, 4) if answerable else None,
         "cited_rate": round(cited / answered, 4) if answered else None,
         "label_accuracy": round(label_ok / labelled, 4) if labelled else None,
+        "accuracy_by_kind": {k: round(r / n, 4) for k, (r, n) in sorted(kinds.items())},
         "out_of_scope": oos,
         "refusal_rate": round(refused / oos, 4) if oos else None,
         "latency_ms": {"p50": round(statistics.median(latencies), 1) if latencies else 0.0,
