@@ -9,7 +9,7 @@ import numpy as np
 from assistant.index import ChunkRecord, OpenIndex
 from assistant.question import lexical_expansions
 from assistant.segment import QuerySegmenter, folded_terms
-from assistant.text import STOPWORDS, normalize
+from assistant.text import STOPWORDS, fold, normalize
 
 RRF_K = 60
 CANDIDATES = 40
@@ -31,6 +31,9 @@ def rrf(rankings: dict[str, list[int]], k: int = RRF_K, weights: dict[str, float
         for rank, i in enumerate(ids):
             fused[i] = fused.get(i, 0.0) + w / (k + rank + 1)
     return fused
+
+
+SUPERSEDED_WEIGHT = 0.5
 
 
 @dataclass
@@ -63,6 +66,13 @@ class HybridRetriever:
             folded += [t for t in folded_terms(phrase) if not any(p in STOPWORDS for p in t.split("_"))]
         return QueryTerms(text, typed, words, folded, own)
 
+    @staticmethod
+    def _names(terms: QueryTerms, doc) -> bool:
+        wanted = [doc.number, *(doc.supersedes or [])] if doc.number else []
+        typed = fold(terms.typed)
+        return any(n and fold(n.split("/")[0] + "/" + n.split("/")[1] if n.count("/") >= 1 else n) in typed
+                   for n in wanted)
+
     def search(self, terms: QueryTerms, vector: np.ndarray, k: int = 5, candidates: int = CANDIDATES) -> list[Hit]:
         dense = self.index.dense(vector, candidates)
         lists = {
@@ -71,6 +81,12 @@ class HybridRetriever:
             "folded": [row for row, _ in self.index.lexical_folded(terms.folded, candidates)],
         }
         fused = rrf(lists)
+        # A superseded document stays searchable but yields to current law unless the
+        # question names it ("Nghị định 77/2019 quy định gì…").
+        for row in fused:
+            doc = self.index.documents.get(self.index.chunks[row].doc_id)
+            if doc is not None and doc.status == "superseded" and not self._names(terms, doc):
+                fused[row] *= SUPERSEDED_WEIGHT
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
         sims = self.index.vectors[[row for row, _ in ranked]] @ vector if ranked else []
         hits = []
