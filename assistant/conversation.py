@@ -36,17 +36,31 @@ def _fold_pattern(text: str) -> str:
     return fold(normalize(text))
 
 
+def _fold_aligned(text: str) -> str:
+    """Fold character by character so positions in the result are positions in text
+    (emoji selectors and stray combining marks would otherwise shift them)."""
+    out = []
+    for ch in text:
+        f = fold(ch)
+        out.append(f if len(f) == 1 else ch.lower() if len(ch.lower()) == 1 else ch)
+    return "".join(out)
+
+
 def is_follow_up(question: str) -> bool:
-    f = " ".join(_fold_pattern(question).split())
-    words = re.findall(r"\w+", f)
-    return 0 < len(words) <= MAX_FOLLOW_WORDS and bool(_FOLLOW.search(f.replace("?", " ?").strip()) or
-                                                       re.search(_fold_pattern(_FOLLOW.pattern), f))
+    text = " ".join(normalize(question).lower().split())
+    words = re.findall(r"\w+", text)
+    if not 0 < len(words) <= MAX_FOLLOW_WORDS:
+        return False
+    if _FOLLOW.search(text):
+        return True
+    # typed without any diacritics: "con ... thi sao" may be "còn"; with diacritics, "con" is a child
+    return fold(text) == text and bool(re.search(_fold_pattern(_FOLLOW.pattern), text))
 
 
 def change_of(question: str) -> str:
     """What the follow-up asks about instead: 'Còn liên hiệp hợp tác xã thì sao?' -> 'liên hiệp hợp tác xã'."""
     text = " ".join(normalize(question).split())
-    folded = fold(text)
+    folded = _fold_aligned(text)
     m = re.match(_fold_pattern(_LEADS), folded)
     start = m.end() if m else 0
     t = re.search(_fold_pattern(_TAILS), folded[start:])
@@ -56,7 +70,7 @@ def change_of(question: str) -> str:
 
 def _find(term: str, text: str) -> tuple[int, int] | None:
     """Span of term in text, matched accent- and case-insensitively (folding keeps lengths)."""
-    m = re.search(r"(?<!\w)" + re.escape(fold(term)) + r"(?!\w)", fold(text))
+    m = re.search(r"(?<!\w)" + re.escape(fold(term)) + r"(?!\w)", _fold_aligned(text))
     return (m.start(), m.end()) if m else None
 
 

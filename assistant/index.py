@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,7 +213,21 @@ class OpenIndex:
         return len(self.documents)
 
     def dense(self, vector: np.ndarray, n: int) -> list[tuple[int, float]]:
-        """Nearest chunks by cosine, from Chroma. Returns (row, similarity)."""
+        """Nearest chunks by cosine: (row, similarity), exact, over the build's vectors.
+
+        Chroma holds the same vectors and is checked on open and by /readyz, but its HNSW
+        answers were measured to differ between processes for the same query and index (the
+        best passage absent from the top 40 in about one run in five), and answers must not
+        depend on which process serves them. Exact search over a few thousand 384-d vectors
+        costs well under a millisecond."""
+        sims = self.vectors @ np.asarray(vector, dtype=np.float32)
+        n = min(n, len(sims))
+        top = np.argpartition(-sims, n - 1)[:n] if n < len(sims) else np.arange(len(sims))
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [(int(i), float(sims[i])) for i in top]
+
+    def dense_chroma(self, vector: np.ndarray, n: int) -> list[tuple[int, float]]:
+        """The same query through Chroma (used by tests to compare, and by operators)."""
         with self._collection_lock:
             collection = self._collection or self._open_collection()
         try:
@@ -222,12 +237,8 @@ class OpenIndex:
             with self._collection_lock:
                 self._collection = None  # reconnect on the next call
             raise IndexUnavailable(f"vector search failed ({type(exc).__name__}: {exc})") from None
-        out = []
-        for cid, dist in zip(res["ids"][0], res["distances"][0]):
-            rec = self.by_id.get(cid)
-            if rec is not None:
-                out.append((rec.row, 1.0 - float(dist)))
-        return out
+        return [(self.by_id[cid].row, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0])
+                if cid in self.by_id]
 
     @staticmethod
     def _bm25(model, terms: list[str], n: int) -> list[tuple[int, float]]:
@@ -266,12 +277,15 @@ class IndexHolder:
         self._index: OpenIndex | None = None
         self._lock = threading.Lock()
         self._last_error: str | None = None
+        self._failed: tuple[str, float] | None = None  # a build that would not open, and when
 
     def get(self) -> OpenIndex:
         build = current_build(self.settings.data_dir)
         index = self._index
         if index is not None and (build is None or build == index.build_id):
             return index
+        if index is not None and self._failed and self._failed[0] == build and time.monotonic() - self._failed[1] < 30:
+            return index  # that build failed to open a moment ago: keep serving, retry later
         if build is None:
             raise IndexNotReady("no index yet: run `assistant ingest` (or `make run`) to build it")
         with self._lock:
@@ -284,6 +298,7 @@ class IndexHolder:
                          len(self._index.chunks))
             except (IndexNotReady, IndexUnavailable) as exc:
                 self._last_error = str(exc)
+                self._failed = (build, time.monotonic())
                 if self._index is not None:
                     log.error("new index %s cannot be opened, still serving %s: %s", build, self._index.build_id, exc)
                     return self._index

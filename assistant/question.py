@@ -15,8 +15,8 @@ _ABBREVIATIONS = [  # typed shorthand -> the documents' words; longest first
     (r"\bđhtv\b|\bdhtv\b", "đại hội thành viên"),
     (r"\bhđqt\b|\bhdqt\b", "hội đồng quản trị"),
     (r"\bubnd\b", "ủy ban nhân dân"),
-    (r"\bnđ\b|\bnd\b(?=\s*\d)", "nghị định"),
-    (r"\bnq\b(?=\s*\d)", "nghị quyết"),
+    (r"(?<![/\w])(?:nđ|nd)\b(?=\s*\d)", "nghị định"),
+    (r"(?<![/\w])nq\b(?=\s*\d)", "nghị quyết"),
     (r"\bđkkd\b|\bdkkd\b", "đăng ký kinh doanh"),
 ]
 
@@ -34,12 +34,13 @@ _EQUIVALENTS = [
 
 
 def lexical_expansions(text: str) -> list[str]:
-    """Phrases the documents would use for what the question says."""
-    f = " " + fold(text) + " "
+    """Phrases the documents would use for what the question says. Matched with accents
+    ("lượng" is not "lương"); the caller passes the question with diacritics restored."""
+    f = " " + " ".join(re.findall(r"\w+", normalize(text).lower())) + " "
     extra: list[str] = []
     for group in _EQUIVALENTS:
-        if any(" " + fold(p) + " " in f for p in group):
-            extra.extend(p for p in group if " " + fold(p) + " " not in f)
+        if any(" " + p + " " in f for p in group):
+            extra.extend(p for p in group if " " + p + " " not in f)
     return extra
 
 

@@ -42,3 +42,4 @@ class QuerySegmenter:
 
     def words(self, text: str) -> list[str]:
         return drop_stopwords(max_match(tokens(text), self.vocabulary))
+

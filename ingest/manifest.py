@@ -41,6 +41,11 @@ def _date(value) -> str | None:
     return str(value)
 
 
+def _str(value) -> str | None:
+    """YAML reads `number: 2023` as an int; every text field is text."""
+    return None if value in (None, "") else str(value)
+
+
 def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")[:80] or "document"
 
@@ -74,18 +79,18 @@ def load_manifest(folder: Path) -> dict[str, DocMeta]:
         title = str(e.get("title") or e["id"])
         out[str(e["file"])] = DocMeta(
             id=str(e["id"]), file=str(e["file"]), title=title, short=str(e.get("short") or title),
-            number=e.get("number"), issuer=e.get("issuer"), issued=_date(e.get("issued")),
-            effective=_date(e.get("effective")), status=status, source=e.get("source"),
+            number=_str(e.get("number")), issuer=_str(e.get("issuer")), issued=_date(e.get("issued")),
+            effective=_date(e.get("effective")), status=status, source=_str(e.get("source")),
             supersedes=[str(s) for s in (e.get("supersedes") or [])])
     return out
 
 
 def meta_for_unlisted(path: Path, front_matter: dict, first_line: str) -> DocMeta:
     title = str(front_matter.get("title") or first_line or path.stem)[:200]
-    number = front_matter.get("number")
+    number = _str(front_matter.get("number"))
     short = f"{title} {number}" if number and len(title) < 60 else (number or title[:60])
     return DocMeta(id=slug(path.stem), file=path.name, title=title, short=str(short),
-                   number=number, issuer=front_matter.get("issuer"),
+                   number=number, issuer=_str(front_matter.get("issuer")),
                    issued=_date(front_matter.get("date_issued") or front_matter.get("issued")),
                    effective=_date(front_matter.get("effective_date") or front_matter.get("effective")),
                    source=str(front_matter.get("source")) if front_matter.get("source") else None)

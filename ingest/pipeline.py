@@ -120,9 +120,9 @@ def parse_file(path: Path, manifest: dict[str, DocMeta]) -> ParsedDoc:
     return ParsedDoc(meta, family, root, chunks, loaded.warnings)
 
 
-def fingerprint(docs: list[ParsedDoc], embedder_spec: str) -> str:
+def fingerprint(docs: list[ParsedDoc], embedder_spec: str, chroma: str = "embedded") -> str:
     h = hashlib.sha256()
-    h.update(f"{PIPELINE_VERSION}|{idx.FORMAT_VERSION}|{embedder_spec}".encode())
+    h.update(f"{PIPELINE_VERSION}|{idx.FORMAT_VERSION}|{embedder_spec}|{chroma}".encode())
     for d in docs:
         h.update(json.dumps(asdict(d.meta), sort_keys=True, ensure_ascii=False).encode())
         for c in d.chunks:
@@ -173,7 +173,8 @@ def run_ingest(settings: Settings, paths: list[Path] | None = None, *, force: bo
         report.seconds = time.monotonic() - started
         return report
 
-    fp = fingerprint(docs, settings.embeddings)
+    chroma = f"server:{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_server else "embedded"
+    fp = fingerprint(docs, settings.embeddings, chroma)
     current = idx.current_build(data_dir)
     if current and not force:
         try:

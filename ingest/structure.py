@@ -38,7 +38,7 @@ class Node:
 
 
 _LEGAL_RULES = [  # (kind, level, regex); the first group is the number, the last the title
-    ("part", 1, re.compile(r"^(?:Phần|PHẦN)\s+(?:thứ\s+|THỨ\s+)?([\wÀ-ỹ]+)\s*[.:]?\s*(.*)$")),
+    ("part", 1, re.compile(r"^(?:Phần|PHẦN)\s+((?:thứ|THỨ)\s+[\wÀ-ỹ]+|[IVXLC]+|\d+)\b\s*[.:]?\s*(.*)$")),
     ("chapter", 2, re.compile(r"^(?:Chương|CHƯƠNG)\s+([IVXLCDM]+|\d+)\b\s*[.:]?\s*(.*)$")),
     ("subsection", 4, re.compile(r"^(?:Tiểu mục|TIỂU MỤC)\s+(\d+)\b\s*[.:]?\s*(.*)$")),
     ("section", 3, re.compile(r"^(?:Mục|MỤC)\s+(\d+)\b\s*[.:]?\s*(.*)$")),
@@ -57,7 +57,7 @@ _PROGRAM_RULES = [
 ]
 _HEADING_LEVEL = 3  # unnumbered sub-heading in a program ("Đến năm 2030")
 _CLOSING = re.compile(
-    r"^(?:Nơi nhận|NƠI NHẬN|TM\.|T/M|KT\.|TL\.|CHỦ TỊCH|THỦ TƯỚNG|BỘ TRƯỞNG)\b"
+    r"^(?:(?:TM|T/M|KT|TL)\.\s|(?:Nơi nhận|NƠI NHẬN|CHỦ TỊCH|THỦ TƯỚNG|BỘ TRƯỞNG)\b)"
     r"|^(?:Luật|Bộ luật|Nghị quyết|Pháp lệnh) này (?:đã )?được Quốc hội")
 _QUOTE_OPEN = "“\"«"
 _ARTICLE_LINE = re.compile(r"^(?:Điều|ĐIỀU)\s+\d+[a-zđ]?\s*[.:]", re.M)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import JSONResponse
 
 from assistant.api.deps import Index, Service
-from assistant.api.schemas import (DOC_ID_PATTERN, MAX_MESSAGE, ChatRequest, ChatResponse, DocumentDetail,
+from assistant.api.schemas import (DOC_ID_PATTERN, _clean_text, MAX_MESSAGE, ChatRequest, ChatResponse, DocumentDetail,
                                    DocumentList, DocumentSummary, ErrorResponse, FeedbackRequest,
                                    FeedbackResponse, SearchResponse, SearchResultOut)
 from assistant.store import UnknownMessage
@@ -37,9 +37,11 @@ def chat(body: ChatRequest, service: Service) -> ChatResponse:
 def search(service: Service,
            q: Annotated[str, Query(min_length=1, max_length=MAX_MESSAGE, description="the query")],
            k: Annotated[int, Query(ge=1, le=50, description="number of results")] = 5) -> SearchResponse:
-    if not q.strip():
-        raise HTTPException(422, "q must not be empty / không được để trống")
-    return SearchResponse(results=[SearchResultOut(**asdict(r)) for r in service.search(q.strip(), k)])
+    try:
+        q = _clean_text(q, "q", MAX_MESSAGE)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return SearchResponse(results=[SearchResultOut(**asdict(r)) for r in service.search(q, k)])
 
 
 @router.get("/api/documents", response_model=DocumentList, tags=["documents"], responses=errors)

@@ -19,6 +19,10 @@ def _clean_text(v: str, field: str, limit: int) -> str:
         raise ValueError(f"{field} is too long: {len(v)} characters, at most {limit} / quá dài (tối đa {limit} ký tự)")
     if "\x00" in v:
         raise ValueError(f"{field} contains a NUL character")
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{field} is not valid Unicode text (unpaired surrogate)") from None
     return v
 
 
@@ -69,6 +73,11 @@ class FeedbackRequest(BaseModel):
     message_id: StrictStr = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     rating: Literal[1, -1]
     comment: StrictStr | None = Field(None, max_length=2000)
+
+    @field_validator("comment")
+    @classmethod
+    def _comment(cls, v: str | None) -> str | None:
+        return None if v is None or not v.strip() else _clean_text(v, "comment", 2000)
 
     @field_validator("rating", mode="before")
     @classmethod
