@@ -22,9 +22,11 @@ from assistant.text import STOPWORDS, folded_tokens
 MIN_COVERAGE = 0.60        # share of the question's informative terms the best passage holds
 MIN_DENSE = 0.865          # cosine of question and passage (e5 scale: unrelated text sits ~0.8-0.87)
 MIN_TOPIC_COVERAGE = 0.05  # an on-topic question still needs some support in the passage
-MAX_PARTS = 3
+MAX_PARTS = 4              # passages quoted at most (measured: 3 -> 4 with same-article joins lifted the
+                           # grown set from 0.85 to 0.90 and the no-diacritic variants from 0.81 to 0.85)
 JOIN_COVERAGE = 0.70       # a further passage joins when it covers this share of what the best one does
 JOIN_SCORE = 0.80          # ... and its fused retrieval score is this close to the best one
+SAME_ARTICLE_SCORE = 0.60  # another clause of the answering article joins on this fused-score bar alone
 CROSS_COVERAGE = 0.70      # another document's passage joins when it covers this share of what the best does
 CROSS_SCORE = 0.70         # ... with a fused score this close
 SHORT_CHUNK = 700          # a chunk this short is quoted whole
@@ -158,6 +160,8 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
         # another document's side of it (the Law says what, the Decree says who)
         if s.coverage >= JOIN_COVERAGE * best.coverage and s.score >= JOIN_SCORE * best.score:
             parts.append(s)
+        elif same_article(s, best) and s.score >= SAME_ARTICLE_SCORE * best.score and len(parts) < MAX_PARTS:
+            parts.append(s)  # another clause of the answering article: context, on a looser bar
     # When another document also speaks to the question (the Law says what, the Decree says
     # who and how), its best passage joins on a looser bar, so the answer shows both sides.
     if len({p.hit.chunk.doc_id for p in parts}) == 1:
@@ -217,6 +221,10 @@ def yes_no(question: str, quote: str) -> str | None:
     if " duoc" in before[-12:] or " phai" in before[-12:] or " co quyen" in before or pos == 0:
         return "Có"
     return None
+
+
+def same_article(a: Scored, b: Scored) -> bool:
+    return a.hit.chunk.doc_id == b.hit.chunk.doc_id and _article(a.hit.chunk.label) == _article(b.hit.chunk.label) != ""
 
 
 def _article(label: str) -> str:
