@@ -91,8 +91,8 @@ def test_cli_eval_prints_json(built_data_dir, tmp_path):
 @pytest.mark.slow
 def test_larger_corpus_costs_at_most_two_points(tmp_path_factory, grown_report):
     """Robustness: the Pháp điển's other decrees and circulars (corpus-optional/, without the
-    articles already in corpus/) added to the index. Issue 3 asks for a fall of at most 2
-    points; measured 3.5 (0.854 -> 0.819), so this gate holds the line at 5 until that is won."""
+    articles already in corpus/) added to the index; accuracy on the grown dev set may fall by
+    at most 2 points (measured: 0.895 -> 0.889)."""
     import shutil
 
     from assistant.service import AssistantService
@@ -114,5 +114,5 @@ def test_larger_corpus_costs_at_most_two_points(tmp_path_factory, grown_report):
         large = evaluate(service, questions)
     finally:
         service.close()
-    assert large["answer_accuracy"] >= grown_report["answer_accuracy"] - 0.05, (large, grown_report)
+    assert large["answer_accuracy"] >= grown_report["answer_accuracy"] - 0.02, (large, grown_report)
     assert large["refusal_rate"] == 1.0
