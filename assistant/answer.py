@@ -240,6 +240,10 @@ def _unit_label(units: list[dict], chunk_label: str) -> str:
 
 
 def _unit_anchor(units: list[dict], chunk_anchor: str) -> str:
+    """The point's own anchor when the citation names one point, else the chunk's."""
+    deep = [u for u in units if u.get("depth", 0) > 0]
+    if len(deep) == 1 and len(units) == 1 and deep[0].get("anchor"):
+        return deep[0]["anchor"]
     return chunk_anchor
 
 

@@ -81,6 +81,3 @@ rằng rang cũng cung thì vẫn van còn con nữa nua rồi roi lại lai mà
 một mot hai ba năm nam tháng thang ngày ngay những nhung mỗi moi các cac cái cai người nguoi
 """.split())
 
-
-def content_terms(syllables: list[str]) -> list[str]:
-    return [s for s in syllables if s not in STOPWORDS and fold(s) not in STOPWORDS]

@@ -22,6 +22,7 @@ class Unit:
     text: str
     lead: str = ""      # the line this unit hangs from ("1. Thành viên có quyền sau đây:")
     depth: int = 0      # 0 = chunk's own line, 1 = point/bullet, 2 = sub-bullet
+    anchor: str = ""    # where the unit is in GET /api/documents/{doc_id}
 
 
 @dataclass
@@ -59,7 +60,7 @@ def _all_pages(node: Node) -> list[int]:
 
 
 def _units(node: Node, lead: str, depth: int = 0) -> list[Unit]:
-    units = [Unit(node.label, node.text, lead, depth)]
+    units = [Unit(node.label, node.text, lead, depth, node.anchor)]
     # a clause ending in ":" and a program sub-heading ("Đến năm 2045") lead what follows them
     own = node.text if node.text.rstrip().endswith(":") or node.kind == "heading" else lead
     for child in node.children:

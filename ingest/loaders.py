@@ -168,23 +168,30 @@ def load_docx(path: Path) -> LoadedFile:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise LoadError(f"not a valid DOCX file: {exc}") from None
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
     blocks: list[Block] = []
-    for para in document.paragraphs:
-        text = normalize(" ".join(para.text.split()))
-        if not text:
-            continue
-        style = (para.style.name or "").lower() if para.style is not None else ""
-        heading = style.startswith(("heading", "title"))
-        blocks.append(Block(text, heading=heading))
-    for table in document.tables:  # tables come after the body text; rows keep their cells together
-        for row in table.rows:
-            cells = []
-            for cell in row.cells:
-                t = normalize(" ".join(cell.text.split()))
-                if t and t not in cells:
-                    cells.append(t)
-            if cells:
-                blocks.append(Block(" | ".join(cells)))
+    # Body order, tables where they stand: a table after the signature would otherwise be
+    # cut off with it, and one inside an article belongs to that article.
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            para = Paragraph(child, document)
+            text = normalize(" ".join(para.text.split()))
+            if not text:
+                continue
+            style = (para.style.name or "").lower() if para.style is not None else ""
+            blocks.append(Block(text, heading=style.startswith(("heading", "title"))))
+        elif tag == "tbl":
+            for row in Table(child, document).rows:  # a row keeps its cells together
+                cells: list[str] = []
+                for cell in row.cells:
+                    t = normalize(" ".join(cell.text.split()))
+                    if t and t not in cells:
+                        cells.append(t)
+                if cells:
+                    blocks.append(Block(" | ".join(cells)))
     if not blocks:
         raise LoadError("DOCX has no text")
     return LoadedFile(path, blocks)

@@ -228,5 +228,5 @@ def _label(root: Node, family: str) -> None:
 
 
 def _slug(text: str) -> str:
-    from assistant.text import fold
-    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+    from ingest.manifest import slug
+    return slug(text)

@@ -65,3 +65,21 @@ def test_dense_search_is_exact_and_agrees_with_chroma_on_itself(service):
     for row in range(0, len(index.chunks), 97):
         assert index.dense(index.vectors[row], 1)[0][0] == row
         assert index.dense_chroma(index.vectors[row], 1)[0][0] == row
+
+
+def test_docx_tables_stay_where_they_stand():
+    from ingest.loaders import load
+    from tests.conftest import FIXTURES
+
+    blocks = load(FIXTURES / "luat-an-ninh-mang-24-2018-qh14.docx").blocks
+    first_article = next(i for i, b in enumerate(blocks) if b.text.startswith("Điều 1."))
+    header = next(i for i, b in enumerate(blocks) if "Luật số: 24/2018/QH14" in b.text)
+    assert header < first_article  # the header table is read before the body, not after the signature
+
+
+def test_a_point_citation_links_to_the_point():
+    from assistant.answer import _unit_anchor
+    units = [{"label": "điểm a khoản 1 Điều 30", "text": "a) …", "lead": "1. …:", "depth": 1,
+              "anchor": "dieu-30-khoan-1-diem-a"}]
+    assert _unit_anchor(units, "dieu-30-khoan-1") == "dieu-30-khoan-1-diem-a"
+    assert _unit_anchor(units + [dict(units[0], anchor="dieu-30-khoan-1-diem-b")], "dieu-30-khoan-1") == "dieu-30-khoan-1"
