@@ -21,9 +21,7 @@ import argparse
 import json
 import os
 import platform
-import socket
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -39,38 +37,6 @@ def load_questions() -> list[str]:
         with open(path, encoding="utf-8") as fh:
             out += [json.loads(line)["q"] for line in fh if line.strip()]
     return out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """uvicorn serving an app on loopback, in a daemon thread."""
-
-    def __init__(self, app) -> None:
-        import uvicorn
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    access_log=False))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "Server":
-        self.thread.start()
-        deadline = time.monotonic() + 120
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("server did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 def stats(ms: list[float]) -> dict:
@@ -114,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     import httpx
 
     from assistant.api.app import create_app
+    from assistant.api.threaded import ThreadedServer
     from assistant.config import SettingsError, load_settings
     from assistant.service import AssistantService
     from ingest.pipeline import run_ingest
@@ -143,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     embed_ms: list[float] = []
     found = 0
     # the app's lifespan closes the service when the server stops
-    with Server(app) as server, httpx.Client(base_url=server.url, timeout=120, trust_env=False) as client:
+    with ThreadedServer(app) as server, httpx.Client(base_url=server.url, timeout=120, trust_env=False) as client:
         # warm-up: the app's lifespan already opened the index and loaded the model
         for q in (questions * 2)[:max(args.warmup, 0)]:
             client.post("/api/chat", json={"message": q}).raise_for_status()
