@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.index import Document, OpenIndex
 from assistant.question import QuestionType
@@ -22,6 +23,9 @@ from assistant.text import STOPWORDS, folded_tokens
 MIN_COVERAGE = 0.60        # share of the question's informative terms the best passage holds
 MIN_DENSE = 0.865          # cosine of question and passage (e5 scale: unrelated text sits ~0.8-0.87)
 MIN_TOPIC_COVERAGE = 0.05  # an on-topic question still needs some support in the passage
+COVERAGE_PER_DENSE = 8.5   # coverage the bar drops per unit of cosine above MIN_DENSE: a passage
+                           # much closer in meaning needs less word overlap ...
+FLOOR_COVERAGE = 0.30      # ... down to this (out-of-scope questions reach 0.45 coverage, 0.885 cosine)
 MAX_PARTS = 4              # passages quoted at most (measured: 3 -> 4 with same-article joins lifted the
                            # grown set from 0.85 to 0.90 and the no-diacritic variants from 0.81 to 0.85)
 JOIN_COVERAGE = 0.70       # a further passage joins when it covers this share of what the best one does
@@ -30,6 +34,8 @@ SAME_ARTICLE_SCORE = 0.60  # another clause of the answering article joins on th
 CROSS_COVERAGE = 0.70      # another document's passage joins when it covers this share of what the best does
 CROSS_SCORE = 0.70         # ... with a fused score this close
 SHORT_CHUNK = 700          # a chunk this short is quoted whole
+WHOLE_ARTICLE_HITS = 3     # a list question whose top five hits hold this many clauses of one article ...
+WHOLE_ARTICLE_CHARS = 3000 # ... is answered with the whole article when it is no longer than this
 _NUMBER = re.compile(r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\b", re.I)
 _TIME = re.compile(r"\b(ngày|tháng|năm|thời hạn|kể từ|trước|sau|định kỳ|thường niên|hiệu lực)\b", re.I)
 _AGENCY = re.compile(r"\b(Ủy ban|Bộ|Sở|Phòng|Ban|Chính phủ|Quốc hội|cơ quan|Hội đồng|Tỉnh ủy|huyện ủy|Mặt trận|Liên minh)\b")
@@ -52,6 +58,36 @@ class Answer:
     found: bool
     citations: list[Citation] = field(default_factory=list)
     kind: str = "extractive"   # extractive | refusal | greeting
+    passages: list[str] = field(default_factory=list)  # one paragraph per citation, in order
+
+
+MAX_ADDED_PARTS = 2  # passages a message's further questions may add to its answer
+
+
+def merge(main: Answer, others: list[Answer]) -> Answer:
+    """The answer to a message that asks several things: the answer to the whole message, then
+    the best passage for each further question that it does not already quote."""
+    if not main.found:
+        return main
+    citations = list(main.citations)
+    paragraphs = list(main.passages)
+    seen = {(c.doc_id, c.label) for c in citations}
+    added = 0
+    for other in others:
+        if not other.found or not other.citations or added >= MAX_ADDED_PARTS:
+            continue
+        c = other.citations[0]
+        if (c.doc_id, c.label) in seen:
+            continue
+        n = len(citations) + 1
+        paragraphs.append(re.sub(r"\[\d+\]$", f"[{n}]", other.passages[0]))
+        citations.append(Citation(n, c.doc_id, c.document, c.label, c.quote, c.score, c.anchor))
+        seen.add((c.doc_id, c.label))
+        added += 1
+    if added == 0:
+        return main
+    head = main.answer[: len(main.answer) - len("\n\n".join(main.passages))]
+    return Answer(head + "\n\n".join(paragraphs), True, citations, main.kind, paragraphs)
 
 
 def _idf(index: OpenIndex, term: str) -> float:
@@ -98,8 +134,11 @@ def is_answerable(index: OpenIndex, question: str, best: Scored) -> bool:
     """On-topic questions need only some support; others must be covered by one passage
     almost entirely (the dense score alone does not separate topics on this model)."""
     if on_topic(index, question):
-        return best.coverage >= MIN_TOPIC_COVERAGE
-    return best.coverage >= MIN_COVERAGE and best.hit.dense >= MIN_DENSE
+        return best.coverage >= MIN_TOPIC_COVERAGE or best.hit.dense >= MIN_DENSE
+    if best.hit.dense < MIN_DENSE:
+        return False
+    needed = max(FLOOR_COVERAGE, MIN_COVERAGE - COVERAGE_PER_DENSE * (best.hit.dense - MIN_DENSE))
+    return best.coverage >= needed
 
 
 def _unit_score(unit: dict, weights: dict[str, float], qtype: QuestionType) -> float:
@@ -147,8 +186,107 @@ def _doc_name(doc: Document | None, fallback: str) -> str:
     return doc.short if doc else fallback
 
 
+def article_chunks(index: OpenIndex, best: Scored) -> list:
+    """Every chunk of the best passage's article, in document order."""
+    key = (best.hit.chunk.doc_id, _article(best.hit.chunk.label))
+    return [c for c in index.chunks if (c.doc_id, _article(c.label)) == key]
+
+
+def whole_article(index: OpenIndex, scored: list[Scored], qtype: QuestionType) -> tuple[Scored, list] | None:
+    """The article that is the answer when the question asks for a list and an article gives
+    it clause by clause ("nhiệm vụ, quyền hạn … gồm những gì" -> Điều 7): the top hits then
+    spread over its clauses, and any few of them would leave items out. Returns the article's
+    best hit and all its chunks, in document order."""
+    if not qtype.listing or qtype.yesno:
+        return None
+    top = [s for s in scored[:5] if _article(s.hit.chunk.label)]
+    for lead in top:  # the best-ranked hit whose article holds most of the top five, or whose
+        # clause is itself an item of the article's list ("Các tình trạng pháp lý … bao gồm:")
+        if (sum(1 for s in top if same_article(s, lead)) >= WHOLE_ARTICLE_HITS
+                or (lead is scored[0] and _article_item(lead))):
+            chunks = article_chunks(index, lead)
+            if len(chunks) >= 2 and sum(len(c.text) for c in chunks) <= WHOLE_ARTICLE_CHARS:
+                return lead, chunks
+            return None
+    return None
+
+
+def _article_item(s: Scored) -> bool:
+    """The clause hangs from the article's own opening line: the article is one list."""
+    return any(u.get("depth", 0) == 0 and u.get("lead") for u in s.hit.chunk.units)
+
+
+def _passage_citation(index: OpenIndex, chunk, units: list[dict], n: int, score: float) -> tuple[str, Citation]:
+    doc = index.documents.get(chunk.doc_id)
+    quote = _quote(units)
+    name = _doc_name(doc, chunk.doc_id)
+    where = f"{chunk.label} {name}".strip()
+    if doc and doc.status == "superseded":
+        where += " (văn bản đã hết hiệu lực)"
+    return (f"Theo {where}:\n{quote} [{n}]",
+            Citation(n=n, doc_id=chunk.doc_id, document=name, label=_unit_label(units, chunk.label), quote=quote,
+                     score=round(score, 4), anchor=_unit_anchor(units, chunk.anchor)))
+
+
+def _article_citation(index: OpenIndex, chunks: list, n: int, score: float) -> tuple[str, Citation]:
+    first = chunks[0]
+    doc = index.documents.get(first.doc_id)
+    article = _article(first.label)
+    heading = next((p for p in first.path if p.startswith(article)), "")
+    units = [u for c in chunks for u in c.units]
+    quote = _quote(units)
+    if heading and not quote.startswith(heading):
+        quote = f"{heading}\n{quote}"
+    name = _doc_name(doc, first.doc_id)
+    where = f"{article} {name}"
+    if doc and doc.status == "superseded":
+        where += " (văn bản đã hết hiệu lực)"
+    anchor = re.sub(r"-khoan-.*$", "", first.anchor)
+    return (f"Theo {where}:\n{quote} [{n}]",
+            Citation(n=n, doc_id=first.doc_id, document=name, label=article, quote=quote,
+                     score=round(score, 4), anchor=anchor))
+
+
+# "1. Cơ quan đăng ký kinh doanh tổ hợp tác, hợp tác xã, … là Phòng Tài chính - Kế hoạch thuộc …"
+_NAMES_OFFICE = re.compile(r"^(?:\d+\.\s*)?(?P<term>[^,.;:]{8,120}?)(?:,[^.;:]*?)?\s+là\s+"
+                           r"(?:Phòng|Ủy ban|Sở|Bộ|Cục|Chi cục|Văn phòng|Ban)\b")
+MIN_TERM_SYLLABLES = 4
+
+
+@lru_cache(maxsize=2)
+def office_definitions(index: OpenIndex) -> list[tuple[list[str], int]]:
+    """Clauses that say which office a named body is ("cơ quan đăng ký kinh doanh … là Phòng
+    Tài chính - Kế hoạch"), as (folded syllables of the body's name, chunk row)."""
+    out = []
+    for c in index.chunks:
+        for u in c.units:
+            m = _NAMES_OFFICE.match(u["text"])
+            if m and len(folded_tokens(m.group("term"))) >= MIN_TERM_SYLLABLES:
+                out.append((folded_tokens(m.group("term")), c.row))
+    return out
+
+
+def naming_clause(index: OpenIndex, text: str, have: set[int]) -> int | None:
+    """The row of the clause naming the office behind a body the answer mentions only by its
+    legal name (the Law says "cơ quan đăng ký kinh doanh", Decree 92 says which office that is)."""
+    folded = " " + " ".join(folded_tokens(text)) + " "
+    best: tuple[int, int] | None = None
+    for term, row in office_definitions(index):
+        if row in have:
+            continue
+        for n in range(len(term), MIN_TERM_SYLLABLES - 1, -1):
+            if " " + " ".join(term[:n]) + " " in folded:
+                if best is None or n > best[0]:
+                    best = (n, row)
+                break
+    return best[1] if best else None
+
+
 def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], qtype: QuestionType,
             question: str = "") -> Answer:
+    article = whole_article(index, scored, qtype)
+    if article is not None and article[0] is not scored[0]:
+        scored = [article[0]] + [s for s in scored if s is not article[0]]
     best = scored[0]
     parts = [best]
     for s in scored[1:]:
@@ -169,32 +307,36 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
                       and s.coverage >= CROSS_COVERAGE * best.coverage and s.score >= CROSS_SCORE * best.score), None)
         if other is not None:
             parts = parts[:MAX_PARTS - 1] + [other]
-    # The best passage's article comes first, its clauses in the article's order (khoản 1
-    # before khoản 3); other passages follow by relevance.
-    lead_article = (best.hit.chunk.doc_id, _article(best.hit.chunk.label))
+    # The best passage comes first (it is what [1] and a yes/no verdict rest on), then the
+    # other clauses of its article in the article's order, then other passages by relevance.
     rank = {id(p): i for i, p in enumerate(parts)}
-    parts.sort(key=lambda p: (0, p.hit.chunk.order) if (p.hit.chunk.doc_id, _article(p.hit.chunk.label)) == lead_article
-               else (1, rank[id(p)]))
+    parts.sort(key=lambda p: (0, 0) if p is best else (1, p.hit.chunk.order) if same_article(p, best)
+               else (2, rank[id(p)]))
+    if article is not None:  # the article stands in for its clauses; other passages keep their place
+        parts = [best] + [p for p in parts if not same_article(p, best)]
     citations: list[Citation] = []
     paragraphs: list[str] = []
     for n, part in enumerate(parts, start=1):
-        chunk = part.hit.chunk
-        doc = index.documents.get(chunk.doc_id)
-        units = select_units(chunk.units, chunk.text, weights, qtype)
-        quote = _quote(units)
-        where = f"{chunk.label} {_doc_name(doc, chunk.doc_id)}".strip()
-        if doc and doc.status == "superseded":
-            where += " (văn bản đã hết hiệu lực)"
-        paragraphs.append(f"Theo {where}:\n{quote} [{n}]")
-        citations.append(Citation(n=n, doc_id=chunk.doc_id, document=_doc_name(doc, chunk.doc_id),
-                                  label=_unit_label(units, chunk.label), quote=quote,
-                                  score=round(part.score, 4), anchor=_unit_anchor(units, chunk.anchor)))
+        if article is not None and part is best:
+            paragraph, citation = _article_citation(index, article[1], n, best.score)
+        else:
+            units = select_units(part.hit.chunk.units, part.hit.chunk.text, weights, qtype)
+            paragraph, citation = _passage_citation(index, part.hit.chunk, units, n, part.score)
+        paragraphs.append(paragraph)
+        citations.append(citation)
+    if qtype.who:
+        row = naming_clause(index, "\n".join(paragraphs), {p.hit.chunk.row for p in parts})
+        if row is not None:
+            chunk = index.chunks[row]
+            paragraph, citation = _passage_citation(index, chunk, chunk.units, len(parts) + 1, 0.0)
+            paragraphs.append(paragraph)
+            citations.append(citation)
     text = "\n\n".join(paragraphs)
     if qtype.yesno and question:
         verdict = yes_no(question, citations[0].quote)
         if verdict:
             text = f"{verdict} — theo {citations[0].label} {citations[0].document} [1], với điều kiện và nội dung dưới đây.\n\n{text}"
-    return Answer(text, True, citations)
+    return Answer(text, True, citations, passages=paragraphs)
 
 
 _NEGATIONS = ("không được", "không phải", "không bắt buộc", "không có quyền", "nghiêm cấm", "cấm", "chưa được")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -101,6 +102,34 @@ class Document:
     def summary(self) -> dict:
         d = {k: v for k, v in self.__dict__.items() if k not in ("structure",)}
         return d
+
+    def name_forms(self, include_superseded: bool = False) -> frozenset[str]:
+        """The ways a question names this document or the act it carries out, as folded
+        tokens joined by spaces: "92/2024/nd-cp", "92/2024", "nghi dinh 92", "20 nq tw",
+        "nghi quyet 20". Matched on token boundaries, so "77/2019" never matches "177/2019"."""
+        from assistant.text import folded_tokens
+
+        forms: set[str] = set()
+        numbers = [self.number] if self.number else []
+        if include_superseded:
+            numbers += list(self.supersedes or [])
+        for number in numbers:
+            forms.add(" ".join(folded_tokens(number)))
+            parts = number.split("/")
+            if len(parts) >= 3:
+                forms.add(" ".join(folded_tokens("/".join(parts[:2]))))
+        for kind, written, number in _NAMED_ACT.findall(f"{self.short} {self.title}"):
+            spoken = " ".join(folded_tokens(kind))
+            forms |= {f"{spoken} {number}", f"{spoken} so {number}", " ".join(folded_tokens(written))}
+        if self.number:
+            kind = re.match(r"(Luật|Nghị định|Nghị quyết|Thông tư|Quyết định)\b", self.short or "")
+            if kind:
+                forms.add(f"{' '.join(folded_tokens(kind.group(1)))} {self.number.split('/')[0]}")
+        return frozenset(f for f in forms if f)
+
+
+# "Nghị định 92/2024/NĐ-CP", "Nghị quyết số 20-NQ/TW": the kind of act and its number
+_NAMED_ACT = re.compile(r"(Luật|Nghị định|Nghị quyết|Thông tư|Quyết định)\s+(?:số\s+)?((\d+)[-/][\w/-]*\w)")
 
 
 @dataclass
@@ -203,9 +232,7 @@ class OpenIndex:
                 tri = " ".join(tri)
                 if sum(1 for b in bodies if tri in b) >= max(5, len(bodies) // 200):
                     phrases.add(tri)
-            if d.number:
-                phrases.add(fold(d.number))
-                phrases.add(fold(d.number.split("/")[0] + "/" + d.number.split("/")[1]) if d.number.count("/") >= 2 else fold(d.number))
+            phrases |= d.name_forms()
         return frozenset(phrases)
 
     @property

@@ -76,7 +76,8 @@ def classify(question: str) -> QuestionType:
                "chu tri", "tham quyen", "trach nhiem")
     listing = _has(f, "gom", "bao gom", "nhung gi", "nhung ai", "nhung truong hop", "cac truong hop",
                    "nhung noi dung", "giay to", "ho so", "dieu kien", "quyen", "nghia vu", "nhiem vu",
-                   "nhung viec", "cac buoc", "thu tuc", "ho tro gi", "ho tro nhung", "nhu the nao")
+                   "nhung viec", "cac buoc", "thu tuc", "ho tro gi", "ho tro nhung", "nhu the nao",
+                   r"nhung(?: \w+){1,4} nao")
     yesno = bool(re.search(r"\b(co|duoc|phai)\b.*\b(khong|ko|k)\s*[?.!]*$", f)) or f.endswith(("khong?", "khong"))
     greeting = len(words) <= 8 and (
         _has(f, "xin chao", "chao ban", "chao em", "chao anh", "chao chi", "hello", "hi", "alo", "cam on", "thank")
@@ -86,3 +87,39 @@ def classify(question: str) -> QuestionType:
                        "system prompt", "loi nhac he thong", "prompt he thong", r"tu (bay )?gio ban (la|se)",
                        "dong vai", "jailbreak", "developer mode", "api key", r"in ra (toan bo )?(huong dan|cau lenh)")
     return QuestionType(number, time, who, listing, yesno, greeting, instruction)
+
+
+# What makes a clause a question of its own: an interrogative word, or a closing "không?".
+# ("ai" and "mấy" are left out: "không ủy quyền cho ai", "cùng mấy hộ hàng xóm" tell, not ask.)
+_ASKS = re.compile(r"\b(bao nhieu|bao lau|gi|nao|o dau|the nao|ra sao|khi nao)\b|\b(khong|chua)\s*\??\s*$")
+MIN_SUB_QUESTION_SYLLABLES = 5
+_SENTENCE = re.compile(r"(?<=[.?!])\s+")
+_JOIN = re.compile(r",?\s+(?:và|rồi|đồng thời)\s+|,\s+")
+
+
+def sub_questions(question: str) -> list[str]:
+    """The questions inside one message, each with the statements that set it up:
+    "HTX đã thông qua nghị quyết giải thể. Phải gửi nghị quyết trong bao lâu, và hồ sơ gồm
+    những gì?" asks two things. A message asking one thing gives an empty list."""
+    sentences = [s.strip() for s in _SENTENCE.split(normalize(question).strip()) if s.strip()]
+    context: list[str] = []
+    asks: list[str] = []
+    for sentence in sentences:
+        if sentence.endswith("?") or _ASKS.search(fold(sentence)):
+            pieces = _JOIN.split(sentence)
+            current: list[str] = []
+            for piece in pieces:
+                if current and _ASKS.search(fold(piece)) and _ASKS.search(fold(", ".join(current))):
+                    asks.append(", ".join(current))
+                    current = [piece]
+                else:
+                    current.append(piece)
+            asks.append(", ".join(current))
+        elif not asks:
+            context.append(sentence)
+    # "nộp ở đâu?", "trong bao lâu?" lean on the clause before them: the whole message asks those
+    asks = [a for a in asks if len(a.split()) >= MIN_SUB_QUESTION_SYLLABLES]
+    if len(asks) < 2:
+        return []
+    lead = " ".join(context)
+    return [f"{lead} {a}".strip() for a in asks]

@@ -9,7 +9,7 @@ import numpy as np
 from assistant.index import ChunkRecord, OpenIndex
 from assistant.question import lexical_expansions
 from assistant.segment import QuerySegmenter, folded_terms
-from assistant.text import STOPWORDS, fold, normalize
+from assistant.text import STOPWORDS, folded_tokens, normalize
 
 RRF_K = 60
 CANDIDATES = 40
@@ -45,6 +45,16 @@ class QueryTerms:
     own_folded: list[str]  # folded terms of the question alone, without equivalent phrases
 
 
+def content_folded(text: str) -> list[str]:
+    """Folded syllables and pairs of the query without its function words. A pair that
+    includes one ("nao_tiep", "xa_nam") is phrasing, not topic.
+
+    The test is on the folded syllable, so "dang" goes whether typed "đang" or "đăng": an
+    accent-aware test (measured twice) lifted the no-diacritic variants by about one point
+    and lost a development question whose phrasing word ("chủ trương") it then kept."""
+    return [t for t in folded_terms(text) if not any(p in STOPWORDS for p in t.split("_"))]
+
+
 class HybridRetriever:
     def __init__(self, index: OpenIndex) -> None:
         self.index = index
@@ -57,21 +67,18 @@ class HybridRetriever:
         words = self.segmenter.words(text)
         if text != typed:
             words += [w for w in self.segmenter.words(typed) if w not in words]
-        # a pair that includes a question word ("nao_tiep", "xa_nam") is phrasing, not topic
-        folded = [t for t in folded_terms(typed) if not any(p in STOPWORDS for p in t.split("_"))]
+        folded = content_folded(typed)
         own = list(folded)
         extra = lexical_expansions(text)
         for phrase in extra:  # each phrase on its own, so no pair spans two of them
             words += self.segmenter.words(phrase)
-            folded += [t for t in folded_terms(phrase) if not any(p in STOPWORDS for p in t.split("_"))]
+            folded += content_folded(phrase)
         return QueryTerms(text, typed, words, folded, own)
 
     @staticmethod
     def _names(terms: QueryTerms, doc) -> bool:
-        wanted = [doc.number, *(doc.supersedes or [])] if doc.number else []
-        typed = fold(terms.typed)
-        return any(n and fold(n.split("/")[0] + "/" + n.split("/")[1] if n.count("/") >= 1 else n) in typed
-                   for n in wanted)
+        typed = f" {' '.join(folded_tokens(terms.typed))} "
+        return any(f" {form} " in typed for form in doc.name_forms(include_superseded=True))
 
     def search(self, terms: QueryTerms, vector: np.ndarray, k: int = 5, candidates: int = CANDIDATES) -> list[Hit]:
         dense = self.index.dense(vector, candidates)

@@ -11,7 +11,7 @@ from assistant.config import Settings
 from assistant.conversation import is_follow_up, rewrite
 from assistant.embeddings import Embedder, get_embedder
 from assistant.index import IndexHolder, OpenIndex
-from assistant.question import classify, expand
+from assistant.question import classify, expand, sub_questions
 from assistant.retrieval import HybridRetriever
 from assistant.store import ConversationStore
 
@@ -82,13 +82,25 @@ class AssistantService:
             return answering.greeting(index)
         if qtype.instruction:
             return answering.refusal(index)
+        result = self._answer_one(index, question, qtype)
+        if result is None:
+            return answering.refusal(index)
+        # A message that asks two things ("gửi trong bao lâu, và hồ sơ gồm những gì?") gets
+        # the best passage for each of them too, not only what the whole message matched.
+        parts = sub_questions(question)
+        if parts:
+            others = [self._answer_one(index, p, classify(p)) for p in parts]
+            result = answering.merge(result, [o for o in others if o is not None])
+        return result
+
+    def _answer_one(self, index: OpenIndex, question: str, qtype) -> answering.Answer | None:
         retriever = self._retriever(index)
         terms = retriever.terms(expand(question))
         hits = retriever.search(terms, self.embedder.embed_query(terms.text), k=ANSWER_CANDIDATES)
         weights = answering.query_weights(index, terms)
         scored = answering.rank_evidence(index, hits, weights)
         if not scored or not answering.is_answerable(index, terms.typed, scored[0]):
-            return answering.refusal(index)
+            return None
         return answering.compose(index, scored, weights, qtype, terms.text)
 
     def resolve(self, message: str, session_id: str) -> str:

@@ -55,17 +55,17 @@ def grown_report(service):
 
 
 def test_grown_dev_set(grown_report):
-    # Regression gates at the level reached (issue 3 targets accuracy 0.92, label 0.90; see README)
+    # The issue's targets: answer accuracy 0.92, citation label 0.90 (measured 0.924 / 0.918; see README)
     assert grown_report["answerable"] >= 160
-    assert grown_report["answer_accuracy"] >= 0.88, grown_report["failures"]
-    assert grown_report["label_accuracy"] >= 0.89, grown_report
+    assert grown_report["answer_accuracy"] >= 0.92, grown_report["failures"]
+    assert grown_report["label_accuracy"] >= 0.90, grown_report
     assert grown_report["refusal_rate"] == 1.0
 
 
 def test_no_diacritic_variants(service):
     report = evaluate(service, load_questions(DATA / "questions.nodiac.jsonl"))
     assert report["answerable"] >= 160
-    assert report["answer_accuracy"] >= 0.85, report["failures"]
+    assert report["answer_accuracy"] >= 0.88, report["failures"]
     assert report["search_recall_at_5"] >= 0.88, report
 
 
