@@ -6,6 +6,7 @@ typo from a stack trace at the first request.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,6 +36,51 @@ class Settings(BaseSettings):
     admin_api_key: str | None = Field(None, validation_alias=_alias("ADMIN_API_KEY", "admin_api_key"))
     log_level: str = Field("info", validation_alias=_alias("ASSISTANT_LOG_LEVEL", "log_level"))
     session_ttl_minutes: int = Field(120, validation_alias=_alias("ASSISTANT_SESSION_TTL_MINUTES", "session_ttl_minutes"))
+    # Web pages that may embed the widget from another origin (comma-separated), e.g.
+    # "https://sokhdt.example.gov.vn,https://example.gov.vn". Empty: same origin only.
+    allowed_origins: str = Field("", validation_alias=_alias("ALLOWED_ORIGINS", "allowed_origins"))
+    # Zalo Official Account: the channel is on when the app id, both secrets and a token are set.
+    zalo_app_id: str | None = Field(None, validation_alias=_alias("ZALO_APP_ID", "zalo_app_id"))
+    zalo_app_secret: str | None = Field(None, validation_alias=_alias("ZALO_APP_SECRET", "zalo_app_secret"))
+    zalo_oa_secret_key: str | None = Field(None, validation_alias=_alias("ZALO_OA_SECRET_KEY", "zalo_oa_secret_key"))
+    zalo_access_token: str | None = Field(None, validation_alias=_alias("ZALO_ACCESS_TOKEN", "zalo_access_token"))
+    zalo_refresh_token: str | None = Field(None, validation_alias=_alias("ZALO_REFRESH_TOKEN", "zalo_refresh_token"))
+    zalo_api_base: str = Field("https://openapi.zalo.me", validation_alias=_alias("ZALO_API_BASE", "zalo_api_base"))
+    zalo_oauth_base: str = Field("https://oauth.zaloapp.com", validation_alias=_alias("ZALO_OAUTH_BASE", "zalo_oauth_base"))
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, v: str) -> str:
+        for origin in (o.strip() for o in v.split(",") if o.strip()):
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+                raise ValueError(f"each origin must be scheme://host[:port] with no path, got {origin!r}")
+        return v
+
+    @field_validator("zalo_app_id", "zalo_app_secret", "zalo_oa_secret_key", "zalo_access_token",
+                     "zalo_refresh_token")
+    @classmethod
+    def _blank_is_unset(cls, v: str | None) -> str | None:
+        return v.strip() or None if v is not None else None
+
+    @field_validator("zalo_api_base", "zalo_oauth_base")
+    @classmethod
+    def _base_url(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s]+", v):
+            raise ValueError(f"must be an http(s) URL, got {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _zalo_complete(self) -> "Settings":
+        given = {name: getattr(self, f"zalo_{name}") for name in
+                 ("app_id", "app_secret", "oa_secret_key", "access_token", "refresh_token")}
+        if any(given.values()):
+            missing = [f"ZALO_{k.upper()}" for k in ("app_id", "app_secret", "oa_secret_key") if not given[k]]
+            if not (given["access_token"] or given["refresh_token"]):
+                missing.append("ZALO_ACCESS_TOKEN or ZALO_REFRESH_TOKEN")
+            if missing:
+                raise ValueError(f"the Zalo channel needs {', '.join(missing)} too (or none of the ZALO_* keys)")
+        return self
 
     @field_validator("session_ttl_minutes")
     @classmethod
@@ -92,12 +138,23 @@ class Settings(BaseSettings):
     def chroma_server(self) -> bool:
         return self.chroma_host is not None
 
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
+
+    @property
+    def zalo_enabled(self) -> bool:
+        return bool(self.zalo_app_id and self.zalo_oa_secret_key)
+
 
 _KNOWN_PREFIXED = {"ASSISTANT_DATA_DIR", "ASSISTANT_CORPUS_DIR", "ASSISTANT_LOG_LEVEL", "ASSISTANT_SESSION_TTL_MINUTES"}
 _FIELD_ENV = {
     "data_dir": "ASSISTANT_DATA_DIR", "corpus_dir": "ASSISTANT_CORPUS_DIR", "embeddings": "EMBEDDINGS",
     "chroma_host": "CHROMA_HOST", "chroma_port": "CHROMA_PORT", "admin_api_key": "ADMIN_API_KEY",
     "log_level": "ASSISTANT_LOG_LEVEL", "session_ttl_minutes": "ASSISTANT_SESSION_TTL_MINUTES",
+    "allowed_origins": "ALLOWED_ORIGINS", "zalo_app_id": "ZALO_APP_ID", "zalo_app_secret": "ZALO_APP_SECRET",
+    "zalo_oa_secret_key": "ZALO_OA_SECRET_KEY", "zalo_access_token": "ZALO_ACCESS_TOKEN",
+    "zalo_refresh_token": "ZALO_REFRESH_TOKEN", "zalo_api_base": "ZALO_API_BASE", "zalo_oauth_base": "ZALO_OAUTH_BASE",
 }
 
 

@@ -3,6 +3,7 @@ without diacritics gets the same treatment)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.text import fold, normalize
@@ -42,6 +43,32 @@ def lexical_expansions(text: str) -> list[str]:
         if any(" " + p + " " in f for p in group):
             extra.extend(p for p in group if " " + p + " " not in f)
     return extra
+
+
+# What a count is counted in, as the documents write it: "mấy người" is answered by "05 thành viên".
+_UNIT_FORMS = {"người": r"(?:người|thành viên|cá nhân)", "phần trăm": "%", "%": "%"}
+_NUMBER = r"\d+(?:[.,]\d+)*"
+_TIME_UNITS = r"(?:ngày|tháng|năm|giờ|tuần)"
+
+
+def quantity_pattern(text: str, unit_after: "Callable[[str], str | None]") -> str | None:
+    """A regular expression for what the answer to a quantity question looks like in the text:
+    "bao nhiêu thành viên" -> "05 thành viên", "bao lâu" -> "30 ngày", "tỷ lệ" -> "20%".
+    `unit_after` reads the word that follows a counting phrase (the index's own segmentation,
+    so "ngày làm việc" and "hợp tác xã" stay whole). Nothing for other questions."""
+    t = " ".join(re.findall(r"[\w%]+", normalize(text).lower()))
+    if re.search(r"\b(bao lâu|thời hạn)\b", t):
+        return rf"\b{_NUMBER}\s+{_TIME_UNITS}\b"
+    if re.search(r"\b(tỷ lệ|tỉ lệ|phần trăm)\b", t):
+        return rf"{_NUMBER}\s*%"
+    m = re.search(r"\b(?:bao nhiêu|mấy)\s+(.+)$", t)
+    if not m:
+        return None
+    unit = unit_after(m.group(1))
+    if not unit:
+        return None
+    form = _UNIT_FORMS.get(unit, r"\s+".join(re.escape(w) for w in unit.split()))
+    return rf"{_NUMBER}\s*%" if form == "%" else rf"\b{_NUMBER}\s+{form}\b"
 
 
 def expand(question: str) -> str:

@@ -2,14 +2,15 @@
 reciprocal rank fusion. Each list is one vote; a chunk found by all three rises."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.index import ChunkRecord, OpenIndex
-from assistant.question import lexical_expansions
-from assistant.segment import QuerySegmenter, folded_terms
-from assistant.text import STOPWORDS, folded_tokens, normalize
+from assistant.question import lexical_expansions, quantity_pattern
+from assistant.segment import QuerySegmenter, folded_terms, max_match
+from assistant.text import STOPWORDS, folded_tokens, normalize, tokens
 
 RRF_K = 60
 CANDIDATES = 40
@@ -43,6 +44,7 @@ class QueryTerms:
     words: list[str]
     folded: list[str]
     own_folded: list[str]  # folded terms of the question alone, without equivalent phrases
+    quantity: str | None = None  # what a quantity answer looks like ("\d+ thành viên"), if one is asked
 
 
 def content_folded(text: str) -> list[str]:
@@ -73,12 +75,25 @@ class HybridRetriever:
         for phrase in extra:  # each phrase on its own, so no pair spans two of them
             words += self.segmenter.words(phrase)
             folded += content_folded(phrase)
-        return QueryTerms(text, typed, words, folded, own)
+        return QueryTerms(text, typed, words, folded, own, quantity_pattern(text, self._first_word))
+
+    def _first_word(self, text: str) -> str | None:
+        words = max_match(tokens(text), self.segmenter.vocabulary)
+        return words[0].replace("_", " ") if words else None
 
     @staticmethod
     def _names(terms: QueryTerms, doc) -> bool:
         typed = f" {' '.join(folded_tokens(terms.typed))} "
         return any(f" {form} " in typed for form in doc.name_forms(include_superseded=True))
+
+    def _stating(self, pattern: str, vector: np.ndarray, n: int) -> list[int]:
+        rx = re.compile(pattern, re.IGNORECASE)
+        rows = [c.row for c in self.index.chunks if rx.search(c.text)]
+        if not rows:
+            return []
+        sims = self.index.vectors[rows] @ vector
+        order = np.argsort(-sims, kind="stable")[:n]
+        return [rows[i] for i in order]
 
     def search(self, terms: QueryTerms, vector: np.ndarray, k: int = 5, candidates: int = CANDIDATES) -> list[Hit]:
         dense = self.index.dense(vector, candidates)
@@ -87,6 +102,10 @@ class HybridRetriever:
             "words": [row for row, _ in self.index.lexical_words(terms.words, candidates)],
             "folded": [row for row, _ in self.index.lexical_folded(terms.folded, candidates)],
         }
+        if terms.quantity:
+            # a quantity question gets a fourth vote: passages that state such a quantity
+            # ("05 thành viên" for "bao nhiêu thành viên"), closest in meaning first
+            lists["quantity"] = self._stating(terms.quantity, vector, candidates)
         fused = rrf(lists)
         # A superseded document stays searchable but yields to current law unless the
         # question names it ("Nghị định 77/2019 quy định gì…").

@@ -3,7 +3,9 @@ evaluation all call this, so they cannot drift apart."""
 from __future__ import annotations
 
 import logging
+import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 from assistant import answer as answering
@@ -124,5 +126,26 @@ class AssistantService:
         self.store.add_message(message_id, session_id, message, text, result.found, citations, resolved)
         return ChatResult(text, result.found, session_id, message_id, citations)
 
+    def chat_events(self, message: str, session_id: str | None = None) -> Iterator[tuple[str, dict]]:
+        """The chat answer as the events a streaming channel sends: meta, token…, citations,
+        done. The extractive answer exists whole at once; it is sent in small pieces so every
+        channel reads one protocol, the one an LLM answer will stream through."""
+        result = self.chat(message, session_id)
+        yield "meta", {"session_id": result.session_id, "message_id": result.message_id, "mode": "extractive"}
+        for piece in token_pieces(result.answer):
+            yield "token", {"text": piece}
+        yield "citations", {"citations": result.citations}
+        yield "done", {"found": result.found, "session_id": result.session_id, "message_id": result.message_id}
+
     def close(self) -> None:
         self.store.close()
+
+
+def token_pieces(text: str, words: int = 3) -> Iterator[str]:
+    """Text in pieces of a few words, whitespace kept, so the pieces join back exactly."""
+    parts = re.findall(r"\s*\S+", text)
+    for i in range(0, len(parts), words):
+        yield "".join(parts[i:i + words])
+    tail = text[len(text.rstrip()):]
+    if tail:
+        yield tail

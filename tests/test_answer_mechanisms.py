@@ -89,3 +89,25 @@ def test_a_list_question_over_an_article_that_is_one_list_gets_every_item(servic
     assert a.found and a.citations[0].label == "Điều 27"
     for item in ("Tạm ngừng kinh doanh", "Không hoạt động tại địa chỉ đã đăng ký", "Đang hoạt động"):
         assert item in a.answer
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("question, states, not_states", [
+    ("Cần bao nhiêu thành viên để thành lập?", "ít nhất 05 thành viên chính thức", "05 hợp tác xã"),
+    ("Thành lập cần mấy người?", "tối thiểu là 03 người", "ba người"),
+    ("Thời hạn là bao lâu?", "trong thời hạn 10 ngày làm việc", "trong thời hạn quy định"),
+    ("Tỷ lệ tối thiểu là bao nhiêu?", "chiếm dưới 35% tổng số", "một phần ba"),
+])
+def test_a_quantity_question_knows_what_its_answer_looks_like(question, states, not_states):
+    import re
+
+    from assistant.question import quantity_pattern
+    pattern = quantity_pattern(question, lambda rest: "thành viên" if rest.startswith("thành viên") else rest.split()[0])
+    assert re.search(pattern, states) and not re.search(pattern, not_states)
+
+
+@pytest.mark.integration
+def test_how_many_members_finds_the_definition_that_states_the_number(service):
+    a = service.answer("Cần bao nhiêu thành viên để thành lập hợp tác xã?")
+    assert a.found and "05 thành viên" in a.answer
+    assert a.citations[0].label == "khoản 7 Điều 4"

@@ -5,9 +5,11 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from assistant.api.deps import Index, Service
+from assistant.api.sse import relay
+from assistant.index import IndexNotReady, IndexUnavailable
 from assistant.api.schemas import (DOC_ID_PATTERN, _clean_text, MAX_MESSAGE, ChatRequest, ChatResponse, DocumentDetail,
                                    DocumentList, DocumentSummary, ErrorResponse, FeedbackRequest,
                                    FeedbackResponse, SearchResponse, SearchResultOut)
@@ -31,6 +33,23 @@ def readyz(index: Index) -> dict:
 @router.post("/api/chat", response_model=ChatResponse, tags=["chat"], responses=errors)
 def chat(body: ChatRequest, service: Service) -> ChatResponse:
     return ChatResponse(**asdict(service.chat(body.message, body.session_id)))
+
+
+@router.post("/api/chat/stream", tags=["chat"], responses={**errors, 200: {"content": {"text/event-stream": {}},
+            "description": "SSE: `meta` {session_id, message_id, mode}, `token` {text}…, `citations` "
+                           "{citations}, `done` {found, session_id, message_id}; `error` {error, detail} "
+                           "instead if the answer fails midway; comment lines keep the connection alive."}})
+def chat_stream(body: ChatRequest, service: Service, index: Index) -> StreamingResponse:
+    # `index` is resolved first so a missing index is a 503 before the stream opens
+    return StreamingResponse(relay(service.chat_events(body.message, body.session_id), stream_error),
+                             media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def stream_error(exc: Exception) -> dict:
+    if isinstance(exc, (IndexNotReady, IndexUnavailable)):
+        return {"error": "unavailable", "detail": str(exc)}
+    return {"error": "internal", "detail": "the answer could not be completed; try again"}
 
 
 @router.get("/api/search", response_model=SearchResponse, tags=["search"], responses=errors)
