@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -91,6 +92,8 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
         except (IndexNotReady, IndexUnavailable) as exc:
             log.warning("not ready yet: %s", exc)
         yield
+        if zalo is not None:
+            zalo.close()
         service.close()
 
     app = FastAPI(title="Trợ lý kinh tế tập thể", version="0.1.0", lifespan=lifespan,
@@ -98,6 +101,11 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
                               "program for Resolution 20-NQ/TW, with exact citations.")
     app.state.service = service
     app.state.settings = settings
+    zalo = None
+    if settings.zalo_enabled:
+        from assistant.channels.zalo import ZaloChannel
+        zalo = ZaloChannel(settings, service)
+    app.state.zalo = zalo
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
@@ -123,6 +131,15 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
         return JSONResponse({"error": "internal", "detail": "internal error; the request was not processed"}, 500)
 
     from assistant.api.routes import router
+    from assistant.api.web import router as web_router
     app.include_router(router)
+    app.include_router(web_router)
+    if settings.zalo_enabled:
+        from assistant.api.zalo import router as zalo_router
+        app.include_router(zalo_router)
     app.add_middleware(BodyLimit)
+    if settings.origins:
+        # other sites that embed the widget: only these may call the API from a browser
+        app.add_middleware(CORSMiddleware, allow_origins=settings.origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type", "Accept"], max_age=600)
     return app

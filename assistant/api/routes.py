@@ -4,11 +4,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Header, HTTPException, Path, Query
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from assistant.api.deps import Index, Service
 from assistant.api.sse import relay
+from assistant.api.web import document_page
 from assistant.index import IndexNotReady, IndexUnavailable
 from assistant.api.schemas import (DOC_ID_PATTERN, _clean_text, MAX_MESSAGE, ChatRequest, ChatResponse, DocumentDetail,
                                    DocumentList, DocumentSummary, ErrorResponse, FeedbackRequest,
@@ -70,10 +71,13 @@ def documents(index: Index) -> DocumentList:
 
 @router.get("/api/documents/{doc_id}", response_model=DocumentDetail, tags=["documents"],
             responses={404: {"model": ErrorResponse}, **errors})
-def document(index: Index, doc_id: Annotated[str, Path(pattern=DOC_ID_PATTERN)]) -> DocumentDetail:
+def document(index: Index, doc_id: Annotated[str, Path(pattern=DOC_ID_PATTERN)],
+             accept: Annotated[str, Header()] = "") -> DocumentDetail:
     doc = index.documents.get(doc_id)
     if doc is None:
         raise HTTPException(404, f"no document {doc_id!r}; GET /api/documents lists them")
+    if "text/html" in accept:  # a person following a citation link: the document, at its anchor
+        return document_page(doc)
     return DocumentDetail(**doc.summary(), structure=doc.structure)
 
 
