@@ -68,7 +68,8 @@ def quantity_pattern(text: str, unit_after: "Callable[[str], str | None]") -> st
     if not unit:
         return None
     form = _UNIT_FORMS.get(unit, r"\s+".join(re.escape(w) for w in unit.split()))
-    return rf"{_NUMBER}\s*%" if form == "%" else rf"\b{_NUMBER}\s+{form}\b"
+    # a few words may come between number and unit: "03 hợp tác xã là thành viên" counts members
+    return rf"{_NUMBER}\s*%" if form == "%" else rf"\b{_NUMBER}\s+(?:\w+\s+){{0,4}}?{form}\b"
 
 
 def expand(question: str) -> str:
