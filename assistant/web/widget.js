@@ -20,7 +20,7 @@
       title: "Hỏi đáp kinh tế tập thể",
       subtitle: "Trả lời từ Luật Hợp tác xã 2023, Nghị định 92/2024 và Chương trình hành động, có trích dẫn",
       open: "Mở trợ lý hỏi đáp", close: "Đóng", send: "Gửi", stop: "Dừng",
-      input: "Câu hỏi của bạn", placeholder: "Nhập câu hỏi, ví dụ: thành lập hợp tác xã cần gì?",
+      input: "Câu hỏi của bạn", placeholder: "Nhập câu hỏi của bạn…",
       log: "Cuộc trò chuyện", you: "Bạn", bot: "Trợ lý",
       citizens: "Người dân thường hỏi", officials: "Cán bộ thường hỏi",
       sources: "Nguồn", openDoc: "Mở văn bản tại vị trí này",
@@ -34,7 +34,7 @@
       title: "Collective economy Q&A",
       subtitle: "Answers from the 2023 Law on Cooperatives, Decree 92/2024 and the action program, with citations",
       open: "Open the assistant", close: "Close", send: "Send", stop: "Stop",
-      input: "Your question", placeholder: "Type a question (the documents are in Vietnamese)",
+      input: "Your question", placeholder: "Type your question…",
       log: "Conversation", you: "You", bot: "Assistant",
       citizens: "Citizens often ask", officials: "Officials often ask",
       sources: "Sources", openDoc: "Open the document at this place",
@@ -102,14 +102,29 @@
     return node;
   }
 
+  var SVG = "http://www.w3.org/2000/svg";
+  var ICONS = {
+    chat: "M4 4h16a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
+    up: "M2 10h4v11H2zM8 21h9.3a2 2 0 0 0 2-1.6l1.4-7A2 2 0 0 0 18.7 10H14V5a2 2 0 0 0-2-2l-4 7z",
+    down: "M2 3h4v11H2zM8 3h9.3a2 2 0 0 1 2 1.6l1.4 7A2 2 0 0 1 18.7 14H14v5a2 2 0 0 1-2 2l-4-7z"
+  };
+  function icon(name) {
+    var svg = document.createElementNS(SVG, "svg"), path = document.createElementNS(SVG, "path");
+    svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("width", "18"); svg.setAttribute("height", "18");
+    svg.setAttribute("aria-hidden", "true"); svg.setAttribute("focusable", "false");
+    path.setAttribute("d", ICONS[name]); path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
+  }
+
   var CSS = [
     ":host{all:initial;display:block;--accent:#0b5cad;--on-accent:#fff;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;font-size:15px;line-height:1.45;color:#1a1a1a}",
     "*,*::before,*::after{box-sizing:border-box}",
-    ".launcher{position:fixed;bottom:calc(20px + env(safe-area-inset-bottom));z-index:2147483000;border:0;border-radius:28px;padding:0 20px;height:56px;background:var(--accent);color:var(--on-accent);font:inherit;font-weight:600;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}",
+    "[hidden]{display:none!important}",
+    ".launcher{display:flex;align-items:center;gap:8px;position:fixed;bottom:calc(20px + env(safe-area-inset-bottom));z-index:2147483000;border:0;border-radius:28px;padding:0 20px;height:56px;background:var(--accent);color:var(--on-accent);font:inherit;font-weight:600;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}",
     ".right .launcher{right:calc(20px + env(safe-area-inset-right))}.left .launcher{left:calc(20px + env(safe-area-inset-left))}",
     ".panel{position:fixed;bottom:calc(88px + env(safe-area-inset-bottom));z-index:2147483001;width:400px;max-width:calc(100vw - 32px);height:min(640px,calc(100vh - 120px));display:flex;flex-direction:column;background:#fff;border-radius:14px;box-shadow:0 10px 40px rgba(0,0,0,.3);overflow:hidden}",
     ".right .panel{right:20px}.left .panel{left:20px}",
-    ".panel[hidden]{display:none}",
     ".page .panel{position:static;width:100%;max-width:none;height:100%;border-radius:0;box-shadow:none}",
     "header{display:flex;align-items:flex-start;gap:8px;padding:12px 14px;background:var(--accent);color:var(--on-accent)}",
     "header h2{margin:0;font-size:16px;line-height:1.3}header p{margin:2px 0 0;font-size:12.5px;opacity:.95}",
@@ -128,7 +143,7 @@
     "blockquote{margin:6px 0;padding:6px 10px;border-left:3px solid var(--accent);background:#f3f5f8;white-space:pre-wrap;font-size:13.5px}",
     "a{color:#0a4a8a}",
     ".rate{display:flex;gap:6px;align-items:center;margin-top:6px;white-space:normal}",
-    ".rate button{border:1px solid #c4c8ce;background:#fff;border-radius:8px;padding:2px 10px;font-size:16px;cursor:pointer}",
+    ".rate button{display:inline-flex;align-items:center;border:1px solid #c4c8ce;background:#fff;color:#3a3f46;border-radius:8px;padding:4px 10px;cursor:pointer}",
     ".rate button[aria-pressed=true]{background:#e6effa;border-color:#0a4a8a}",
     ".rate span{font-size:12.5px;color:#2f6b2f}",
     ".suggest{padding:4px 0}.suggest h3{font-size:13px;margin:10px 0 6px;color:#4a4f57}",
@@ -136,7 +151,7 @@
     "form{display:flex;gap:8px;align-items:flex-end;padding:10px 12px calc(10px + env(safe-area-inset-bottom));border-top:1px solid #e3e5e8;background:#fff}",
     "textarea{flex:1;resize:none;min-height:42px;max-height:120px;padding:10px;border:1px solid #8a9099;border-radius:10px;font:inherit;color:#1a1a1a}",
     ".send,.stop{height:42px;padding:0 14px;border:0;border-radius:10px;background:var(--accent);color:var(--on-accent);font:inherit;font-weight:600;cursor:pointer}",
-    ".stop{background:#5a5f66;color:#fff}.stop[hidden],.send[hidden]{display:none}",
+    ".stop{background:#5a5f66;color:#fff}",
     ".notice{margin:0;padding:0 12px 8px;font-size:11.5px;color:#4a4f57;background:#fff}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     "button:focus-visible,textarea:focus-visible,summary:focus-visible,a:focus-visible,.log:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}",
@@ -168,7 +183,7 @@
     wrap.style.setProperty("--on-accent", textOn(cfg.color));
     var panelId = "htx-panel";
     this.launcher = el("button", { className: "launcher", type: "button", "aria-controls": panelId, "aria-expanded": "false",
-      "aria-label": t.open, text: "💬 " + (cfg.title || t.title), onclick: function () { self.open(); } });
+      "aria-label": t.open, onclick: function () { self.open(); } }, [icon("chat"), el("span", { text: cfg.title || t.title })]);
     this.log = el("div", { className: "log", role: "log", "aria-live": "polite", "aria-label": t.log, tabindex: "0" });
     this.input = el("textarea", { id: "htx-input", rows: "1", maxlength: String(MAX_MESSAGE), placeholder: t.placeholder });
     this.sendBtn = el("button", { className: "send", type: "submit", text: t.send });
@@ -413,8 +428,8 @@
 
   HTXChat.prototype.rating = function (messageId) {
     var self = this, t = this.t, note = el("span", { role: "status" });
-    var buttons = [[1, "👍", t.helpful], [-1, "👎", t.unhelpful]].map(function (r) {
-      return el("button", { type: "button", "aria-label": r[2], title: r[2], "aria-pressed": "false", text: r[1],
+    var buttons = [[1, "up", t.helpful], [-1, "down", t.unhelpful]].map(function (r) {
+      return el("button", { type: "button", "aria-label": r[2], title: r[2], "aria-pressed": "false", "data-rating": String(r[0]),
         onclick: function (e) {
           var btn = e.currentTarget;
           self.request("/api/feedback", { message_id: messageId, rating: r[0] }).then(function (res) {
@@ -422,7 +437,7 @@
             buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b === btn)); });
             note.textContent = t.thanks;
           }).catch(function () { note.textContent = t.failed; });
-        } });
+        } }, [icon(r[1])]);
     });
     return el("div", { className: "rate" }, buttons.concat([note]));
   };
