@@ -57,8 +57,11 @@ class Answer:
     answer: str
     found: bool
     citations: list[Citation] = field(default_factory=list)
-    kind: str = "extractive"   # extractive | refusal | greeting
+    kind: str = "extractive"   # extractive | llm | refusal | greeting
     passages: list[str] = field(default_factory=list)  # one paragraph per citation, in order
+    rows: list[int] = field(default_factory=list)       # index rows of the quoted chunks, in order
+    candidates: list[int] = field(default_factory=list)  # index rows retrieval ranked, best first
+    mode: str = "extractive"   # extractive | llm | extractive-fallback (an LLM is configured but was not used)
 
 
 MAX_ADDED_PARTS = 2  # passages a message's further questions may add to its answer
@@ -71,6 +74,7 @@ def merge(main: Answer, others: list[Answer]) -> Answer:
         return main
     citations = list(main.citations)
     paragraphs = list(main.passages)
+    rows = list(main.rows)
     seen = {(c.doc_id, c.label) for c in citations}
     added = 0
     for other in others:
@@ -81,13 +85,14 @@ def merge(main: Answer, others: list[Answer]) -> Answer:
             continue
         n = len(citations) + 1
         paragraphs.append(re.sub(r"\[\d+\]$", f"[{n}]", other.passages[0]))
+        rows.extend(other.rows[:1])
         citations.append(Citation(n, c.doc_id, c.document, c.label, c.quote, c.score, c.anchor))
         seen.add((c.doc_id, c.label))
         added += 1
     if added == 0:
         return main
     head = main.answer[: len(main.answer) - len("\n\n".join(main.passages))]
-    return Answer(head + "\n\n".join(paragraphs), True, citations, main.kind, paragraphs)
+    return Answer(head + "\n\n".join(paragraphs), True, citations, main.kind, paragraphs, rows, main.candidates)
 
 
 def _idf(index: OpenIndex, term: str) -> float:
@@ -336,7 +341,11 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
         verdict = yes_no(question, citations[0].quote)
         if verdict:
             text = f"{verdict} — theo {citations[0].label} {citations[0].document} [1], với điều kiện và nội dung dưới đây.\n\n{text}"
-    return Answer(text, True, citations, passages=paragraphs)
+    rows = [p.hit.chunk.row for p in parts]
+    if len(citations) > len(parts):  # the naming clause added for a who-question
+        rows.append(row)
+    return Answer(text, True, citations, passages=paragraphs, rows=rows,
+                  candidates=[s.hit.chunk.row for s in scored])
 
 
 _NEGATIONS = ("không được", "không phải", "không bắt buộc", "không có quyền", "nghiêm cấm", "cấm", "chưa được")

@@ -48,6 +48,58 @@ class Settings(BaseSettings):
     zalo_api_base: str = Field("https://openapi.zalo.me", validation_alias=_alias("ZALO_API_BASE", "zalo_api_base"))
     zalo_oauth_base: str = Field("https://oauth.zaloapp.com", validation_alias=_alias("ZALO_OAUTH_BASE", "zalo_oauth_base"))
 
+    # Optional LLM (LangChain chat models). Unset provider: extractive answers only.
+    llm_provider: str | None = Field(None, validation_alias=_alias("LLM_PROVIDER", "llm_provider"))
+    llm_base_url: str | None = Field(None, validation_alias=_alias("LLM_BASE_URL", "llm_base_url"))
+    llm_model: str | None = Field(None, validation_alias=_alias("LLM_MODEL", "llm_model"))
+    llm_api_key: str | None = Field(None, validation_alias=_alias("LLM_API_KEY", "llm_api_key"))
+    llm_timeout: float = Field(30.0, validation_alias=_alias("LLM_TIMEOUT", "llm_timeout"))
+    llm_max_tokens: int = Field(700, validation_alias=_alias("LLM_MAX_TOKENS", "llm_max_tokens"))
+    llm_temperature: float = Field(0.1, validation_alias=_alias("LLM_TEMPERATURE", "llm_temperature"))
+
+    @field_validator("llm_provider", "llm_base_url", "llm_model", "llm_api_key")
+    @classmethod
+    def _llm_blank_is_unset(cls, v: str | None) -> str | None:
+        return v.strip() or None if v is not None else None
+
+    @field_validator("llm_provider")
+    @classmethod
+    def _provider(cls, v: str | None) -> str | None:
+        if v is not None and v.lower() not in ("openai", "ollama"):
+            raise ValueError(f"must be 'openai' (any OpenAI-compatible server) or 'ollama', got {v!r}")
+        return v.lower() if v else None
+
+    @field_validator("llm_timeout")
+    @classmethod
+    def _llm_timeout(cls, v: float) -> float:
+        if not 1 <= v <= 600:
+            raise ValueError(f"must be 1-600 seconds, got {v}")
+        return v
+
+    @field_validator("llm_max_tokens")
+    @classmethod
+    def _llm_max_tokens(cls, v: int) -> int:
+        if not 16 <= v <= 8192:
+            raise ValueError(f"must be 16-8192, got {v}")
+        return v
+
+    @field_validator("llm_temperature")
+    @classmethod
+    def _llm_temperature(cls, v: float) -> float:
+        if not 0 <= v <= 2:
+            raise ValueError(f"must be 0-2, got {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _llm_complete(self) -> "Settings":
+        if self.llm_provider and not self.llm_model:
+            raise ValueError(f"LLM_PROVIDER={self.llm_provider} needs LLM_MODEL too")
+        if self.llm_provider == "ollama" and not self.llm_base_url:
+            self.llm_base_url = "http://127.0.0.1:11434"
+        if self.llm_base_url and not re.fullmatch(r"https?://\S+", self.llm_base_url):
+            raise ValueError(f"LLM_BASE_URL must be an http(s) URL, got {self.llm_base_url!r}")
+        return self
+
     @field_validator("allowed_origins")
     @classmethod
     def _origins(cls, v: str) -> str:
@@ -143,6 +195,10 @@ class Settings(BaseSettings):
         return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
 
     @property
+    def llm_enabled(self) -> bool:
+        return self.llm_provider is not None
+
+    @property
     def zalo_enabled(self) -> bool:
         return bool(self.zalo_app_id and self.zalo_oa_secret_key)
 
@@ -155,6 +211,9 @@ _FIELD_ENV = {
     "allowed_origins": "ALLOWED_ORIGINS", "zalo_app_id": "ZALO_APP_ID", "zalo_app_secret": "ZALO_APP_SECRET",
     "zalo_oa_secret_key": "ZALO_OA_SECRET_KEY", "zalo_access_token": "ZALO_ACCESS_TOKEN",
     "zalo_refresh_token": "ZALO_REFRESH_TOKEN", "zalo_api_base": "ZALO_API_BASE", "zalo_oauth_base": "ZALO_OAUTH_BASE",
+    "llm_provider": "LLM_PROVIDER", "llm_base_url": "LLM_BASE_URL", "llm_model": "LLM_MODEL",
+    "llm_api_key": "LLM_API_KEY", "llm_timeout": "LLM_TIMEOUT", "llm_max_tokens": "LLM_MAX_TOKENS",
+    "llm_temperature": "LLM_TEMPERATURE",
 }
 
 

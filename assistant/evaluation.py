@@ -84,9 +84,11 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
     right = answerable = recall_hits = refused = oos = cited = answered = label_ok = labelled = 0
     failures: list[dict] = []
     kinds: dict[str, list[int]] = {}
+    modes: dict[str, list[int]] = {}   # answer path -> [right, answerable questions it answered]
+    ask = getattr(service, "ask", service.answer)  # the full path: the LLM's when one is configured
     for q in questions:
         t0 = time.perf_counter()
-        result = service.answer(q["q"])
+        result = ask(q["q"])
         latencies.append((time.perf_counter() - t0) * 1000)
         if q["kind"] == "oos" or not q.get("all_of"):
             oos += 1
@@ -103,6 +105,9 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
         kinds.setdefault(q["kind"], [0, 0])
         kinds[q["kind"]][0] += ok
         kinds[q["kind"]][1] += 1
+        mode = modes.setdefault(getattr(result, "mode", "extractive"), [0, 0])
+        mode[0] += ok
+        mode[1] += 1
         if "label" in q:
             labelled += 1
             label_ok += any(label_matches(q["label"], c.label) and q.get("doc") in (None, "both", c.doc_id)
@@ -119,6 +124,7 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
         "cited_rate": round(cited / answered, 4) if answered else None,
         "label_accuracy": round(label_ok / labelled, 4) if labelled else None,
         "accuracy_by_kind": {k: round(r / n, 4) for k, (r, n) in sorted(kinds.items())},
+        "by_mode": {m: {"questions": n, "answer_accuracy": round(r / n, 4)} for m, (r, n) in sorted(modes.items())},
         "out_of_scope": oos,
         "refusal_rate": round(refused / oos, 4) if oos else None,
         "latency_ms": {"p50": round(statistics.median(latencies), 1) if latencies else 0.0,

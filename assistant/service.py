@@ -6,7 +6,7 @@ import logging
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from assistant import answer as answering
 from assistant.config import Settings
@@ -19,6 +19,7 @@ from assistant.store import ConversationStore
 
 log = logging.getLogger(__name__)
 ANSWER_CANDIDATES = 8
+LLM_PASSAGES = 6   # passages an LLM answer may draw on: what the extractive answer quotes, then the next best
 HISTORY_TURNS = 6  # how far back a follow-up looks for the question it continues
 
 
@@ -29,6 +30,7 @@ class ChatResult:
     session_id: str
     message_id: str
     citations: list[dict] = field(default_factory=list)
+    mode: str = "extractive"
 
 
 @dataclass
@@ -42,12 +44,16 @@ class SearchResult:
 
 
 class AssistantService:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, llm=None) -> None:
         self.settings = settings
         self.indexes = IndexHolder(settings)
         self._embedder = embedder
         self._retrievers: dict[str, HybridRetriever] = {}
         self.store = ConversationStore(settings.data_dir / "conversations.sqlite")
+        if llm is None and settings.llm_enabled:
+            from assistant.llm.answerer import LLMAnswerer
+            llm = LLMAnswerer(settings)
+        self.llm = llm
 
     @property
     def embedder(self) -> Embedder:
@@ -105,40 +111,128 @@ class AssistantService:
             return None
         return answering.compose(index, scored, weights, qtype, terms.text)
 
-    def resolve(self, message: str, session_id: str) -> str:
+    def _history(self, session_id: str) -> list[dict]:
+        return self.store.history(session_id, self.settings.session_ttl_minutes * 60, HISTORY_TURNS)
+
+    def resolve(self, message: str, session_id: str, turns: list[dict] | None = None) -> str:
         """The standalone question: a follow-up is rewritten against the session's last
-        on-topic question that has not expired."""
+        on-topic question that has not expired — by the LLM when there is one, else (or when
+        it fails) by the offline rewrite."""
         if not is_follow_up(message):
             return message
-        turns = self.store.history(session_id, self.settings.session_ttl_minutes * 60, HISTORY_TURNS)
+        turns = self._history(session_id) if turns is None else turns
         previous = next((t["resolved"] for t in turns if t["found"]), None)
-        return rewrite(message, previous) if previous else message
+        if not previous:
+            return message
+        if self.llm is not None and self.llm.available:
+            from assistant.llm.answerer import LLMFailure
+            try:
+                return self.llm.condense(message, _pairs(turns))
+            except LLMFailure as exc:
+                log.info("follow-up rewritten offline: %s", exc)
+        return rewrite(message, previous)
 
-    def chat(self, message: str, session_id: str | None = None) -> ChatResult:
-        session_id = session_id or uuid.uuid4().hex
-        resolved = self.resolve(message, session_id)
-        result = self.answer(resolved)
-        text = result.answer
-        if resolved != message and result.found:
-            text = f"(Câu hỏi được hiểu là: «{resolved}»)\n\n{text}"
-        message_id = uuid.uuid4().hex
-        citations = [asdict(c) for c in result.citations]
-        self.store.add_message(message_id, session_id, message, text, result.found, citations, resolved)
-        return ChatResult(text, result.found, session_id, message_id, citations)
+    def respond(self, question: str, history: list[tuple[str, str]] | None = None) -> Iterator[str | answering.Answer]:
+        """Text pieces as they are ready, then the final Answer (its `mode` says which path
+        made it). The extractive answer is computed first in every case: it decides whether
+        the documents cover the question, supplies the passages an LLM may use, and is the
+        answer whenever the LLM is off, open-circuited, slow, failing or ungrounded."""
+        extractive = self.answer(question)
+        llm = self.llm
+        if llm is None or not extractive.found or extractive.kind != "extractive":
+            yield from token_pieces(extractive.answer)
+            yield extractive
+            return
+        fallback = replace(extractive, mode="extractive-fallback")
+        if not llm.available:
+            yield from token_pieces(fallback.answer)
+            yield fallback
+            return
+        from assistant.llm.answerer import Checked, LLMFailure
+        index = self.index()
+        rows = list(dict.fromkeys(extractive.rows + extractive.candidates))[:LLM_PASSAGES]
+        passages = [_passage(index, n, row) for n, row in enumerate(rows, start=1)]
+        try:
+            for item in llm.answer(question, passages, history or []):
+                if isinstance(item, Checked):
+                    yield _llm_answer(index, item, rows)
+                    return
+                yield item
+        except LLMFailure:
+            yield fallback  # the streamed text, if any, is replaced by this
+
+    def ask(self, question: str) -> answering.Answer:
+        """One standalone question through the full path (LLM when configured): what eval scores."""
+        final = None
+        for item in self.respond(question):
+            if not isinstance(item, str):
+                final = item
+        return final
 
     def chat_events(self, message: str, session_id: str | None = None) -> Iterator[tuple[str, dict]]:
-        """The chat answer as the events a streaming channel sends: meta, token…, citations,
-        done. The extractive answer exists whole at once; it is sent in small pieces so every
-        channel reads one protocol, the one an LLM answer will stream through."""
-        result = self.chat(message, session_id)
-        yield "meta", {"session_id": result.session_id, "message_id": result.message_id, "mode": "extractive"}
-        for piece in token_pieces(result.answer):
-            yield "token", {"text": piece}
-        yield "citations", {"citations": result.citations}
-        yield "done", {"found": result.found, "session_id": result.session_id, "message_id": result.message_id}
+        """A chat turn as the events a streaming channel sends: meta, token…, citations, done.
+        `done` carries the final answer text: when an LLM's streamed answer is not used (it
+        failed its checks or stalled), that text replaces what was streamed."""
+        session_id = session_id or uuid.uuid4().hex
+        message_id = uuid.uuid4().hex
+        turns = self._history(session_id)
+        resolved = self.resolve(message, session_id, turns)
+        provisional = "llm" if self.llm is not None and self.llm.breaker.state != "open" else "extractive"
+        yield "meta", {"session_id": session_id, "message_id": message_id, "mode": provisional}
+        prefix = f"(Câu hỏi được hiểu là: «{resolved}»)\n\n" if resolved != message else ""
+        streamed = False
+        final: answering.Answer | None = None
+        for item in self.respond(resolved, _pairs(turns)):
+            if isinstance(item, str):
+                if not streamed and prefix:
+                    yield "token", {"text": prefix}
+                streamed = True
+                yield "token", {"text": item}
+            else:
+                final = item
+        text = (prefix + final.answer) if final.found else final.answer
+        citations = [asdict(c) for c in final.citations]
+        self.store.add_message(message_id, session_id, message, text, final.found, citations, resolved)
+        yield "citations", {"citations": citations}
+        yield "done", {"found": final.found, "session_id": session_id, "message_id": message_id,
+                       "mode": final.mode, "answer": text}
+
+    def chat(self, message: str, session_id: str | None = None) -> ChatResult:
+        citations: list[dict] = []
+        for name, data in self.chat_events(message, session_id):
+            if name == "citations":
+                citations = data["citations"]
+            elif name == "done":
+                return ChatResult(data["answer"], data["found"], data["session_id"], data["message_id"],
+                                  citations, data["mode"])
+        raise RuntimeError("chat ended without an answer")
 
     def close(self) -> None:
         self.store.close()
+
+
+def _pairs(turns: list[dict]) -> list[tuple[str, str]]:
+    """Recent answered turns, oldest first, as (question, answer) for an LLM prompt."""
+    return [(t["resolved"], t.get("answer") or "") for t in reversed(turns) if t["found"]][-3:]
+
+
+def _passage(index: OpenIndex, n: int, row: int):
+    from assistant.llm.prompt import Passage
+    chunk = index.chunks[row]
+    doc = index.documents.get(chunk.doc_id)
+    return Passage(n, f"{chunk.label} — {doc.short if doc else chunk.doc_id}", chunk.text)
+
+
+def _llm_answer(index: OpenIndex, checked, rows: list[int]) -> answering.Answer:
+    """The LLM's checked answer with the passages it actually cited, under their numbers."""
+    citations = []
+    for n in sorted(checked.cited):
+        chunk = index.chunks[rows[n - 1]]
+        doc = index.documents.get(chunk.doc_id)
+        citations.append(answering.Citation(n=n, doc_id=chunk.doc_id, document=doc.short if doc else chunk.doc_id,
+                                            label=chunk.label, quote=chunk.text, score=0.0, anchor=chunk.anchor))
+    return answering.Answer(checked.text, True, citations, kind="llm", rows=[rows[n - 1] for n in checked.cited],
+                            mode="llm")
 
 
 def token_pieces(text: str, words: int = 3) -> Iterator[str]:

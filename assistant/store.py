@@ -45,9 +45,10 @@ class ConversationStore:
         """The session's recent turns, newest first; turns older than max_age_s have expired."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT question, resolved, found, created FROM messages WHERE session_id=? AND created>=? "
+                "SELECT question, resolved, found, created, answer FROM messages WHERE session_id=? AND created>=? "
                 "ORDER BY created DESC LIMIT ?", (session_id, time.time() - max_age_s, limit)).fetchall()
-        return [{"question": q, "resolved": r or q, "found": bool(f), "created": c} for q, r, f, c in rows]
+        return [{"question": q, "resolved": r or q, "found": bool(f), "created": c, "answer": a}
+                for q, r, f, c, a in rows]
 
     def add_feedback(self, message_id: str, rating: int, comment: str | None) -> int:
         with self._lock:

@@ -50,8 +50,9 @@ def test_stream_sends_meta_tokens_citations_done(client):
     assert set(names[1:-2]) == {"token"} and len(names) > 10
     meta, done = events[0][1], events[-1][1]
     assert meta["session_id"] == "stream-1" and meta["mode"] == "extractive"
-    assert done == {"found": True, "session_id": "stream-1", "message_id": meta["message_id"]}
     text = "".join(d["text"] for n, d in events if n == "token")
+    assert done == {"found": True, "session_id": "stream-1", "message_id": meta["message_id"],
+                    "mode": "extractive", "answer": text}
     citations = events[-2][1]["citations"]
     assert "05 thành viên" in text and citations[0]["label"] == "khoản 7 Điều 4"
     # the streamed answer is the stored one: the same text as the plain endpoint, feedback works

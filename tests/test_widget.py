@@ -52,7 +52,7 @@ class HostSite:
                 body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host site</title>'
                         f'<link rel="icon" href="data:,"></head><body><h1>Host</h1>'
                         f'<script src="{site.api}/widget.js" data-api-base="{site.api}" data-title="Hỏi đáp HTX" '
-                        f'data-lang="en" data-position="left" data-color="#ffd400"></script></body></html>').encode()
+                        f'data-lang="en" data-position="left" data-color="gold"></script></body></html>').encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -356,7 +356,7 @@ def test_embedding_from_an_allowed_origin_with_data_attributes(page, web, host):
     page.goto(f"{host.allowed}/")
     launcher = shadow(page, ".launcher")
     assert launcher.inner_text() == "Hỏi đáp HTX"
-    assert launcher.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(255, 212, 0)"
+    assert launcher.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(255, 215, 0)"  # "gold"
     assert launcher.evaluate("b => getComputedStyle(b).color") == "rgb(17, 17, 17)"  # dark text on yellow
     assert launcher.bounding_box()["x"] < 100                                        # data-position=left
     page.get_by_role("button", name="Open the assistant").click()
@@ -389,3 +389,33 @@ def test_full_page_chat_in_english(page, web):
     box.fill("Hợp tác xã là gì?")
     box.press("Enter")
     assert last_answer(page).locator("summary").count() >= 1
+
+
+def test_full_page_chat_keeps_the_input_on_screen_as_the_conversation_grows(browser, web):
+    context = browser.new_context(viewport={"width": 800, "height": 600})
+    page = context.new_page()
+    try:
+        page.goto(web.url + "/chat")
+        for q in ("Hồ sơ đăng ký thành lập hợp tác xã gồm những giấy tờ gì?", "Hợp tác xã là gì?",
+                  "Cần tối thiểu bao nhiêu thành viên để thành lập hợp tác xã?"):
+            ask(page, q)
+            last_answer(page)
+        box = page.get_by_label("Câu hỏi của bạn").bounding_box()
+        assert box["y"] + box["height"] <= 600                  # still in view
+        assert page.evaluate("() => document.scrollingElement.scrollHeight") <= 600  # the page does not grow
+        log = shadow(page, ".log")
+        assert log.evaluate("l => l.scrollHeight > l.clientHeight")  # the log scrolls instead
+    finally:
+        context.close()
+
+
+def test_a_new_conversation_during_an_answer_stays_empty_after_reload(page, relay):
+    open_widget(page, relay.url + "/")
+    ask(page, "Hồ sơ đăng ký thành lập hợp tác xã gồm những giấy tờ gì?")
+    page.get_by_role("button", name="Dừng").wait_for()
+    page.get_by_role("button", name="Cuộc trò chuyện mới").click()
+    page.wait_for_function("() => document.querySelector('htx-chat').shadowRoot.querySelector('.stop').hidden")
+    assert shadow(page, ".msg").count() == 0 and shadow(page, ".suggest").count() == 1
+    page.reload()
+    page.get_by_role("button", name="Mở trợ lý hỏi đáp").click()
+    assert shadow(page, ".msg").count() == 0

@@ -204,3 +204,84 @@ def test_a_long_answer_reaches_zalo_within_the_limit(server, zalo):
     post(server, event("user_send_text", u, "Hồ sơ đăng ký thành lập hợp tác xã gồm những giấy tờ gì?"))
     text = zalo.wait_for(u)[0]
     assert len(text) <= MAX_TEXT and "Nguồn:" in text
+
+
+def test_an_event_dated_in_the_future_is_refused(server, zalo):
+    u = user()
+    r = post(server, event("user_send_text", u, "Hợp tác xã là gì?", age_s=-10 * 60))
+    assert r.status_code == 401 and "future" in r.json()["detail"]
+
+
+def test_one_users_messages_are_answered_in_order(server, zalo):
+    """A question and its follow-up sent together: the follow-up must see the question."""
+    import threading as _t
+    u = user()
+    first = event("user_send_text", u, "Cần tối thiểu bao nhiêu thành viên để thành lập hợp tác xã?")
+    second = event("user_send_text", u, "Còn liên hiệp hợp tác xã thì sao?")
+    post(server, first)
+    t = _t.Thread(target=post, args=(server, second))
+    t.start()
+    t.join()
+    replies = zalo.wait_for(u, 2)
+    assert "05 thành viên" in replies[0] and "03 hợp tác xã" in replies[1]
+
+
+@pytest.mark.unit
+def test_concurrent_expired_tokens_refresh_once_and_a_restart_keeps_the_new_pair(tmp_path):
+    import threading as _t
+
+    from assistant.channels.zalo import OAClient, TokenStore
+    with ZaloStandIn(APP_ID, APP_SECRET, "a0", "r0") as standin:
+        settings = make_settings(tmp_path, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET,
+                                 zalo_oa_secret_key=OA_SECRET, zalo_access_token="a0", zalo_refresh_token="r0",
+                                 zalo_api_base=standin.url, zalo_oauth_base=standin.url)
+        with httpx.Client(timeout=10) as http:
+            tokens = TokenStore(settings, http)
+            client = OAClient(settings, http, tokens)
+            standin.expire_access_token()
+            results = []
+            threads = [_t.Thread(target=lambda i=i: results.append(client.send_text(f"u{i}", "xin chào")))
+                       for i in range(6)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert results == [True] * 6 and standin.refreshes == 1
+            saved = json.loads((tmp_path / "zalo" / "tokens.json").read_text())
+            assert saved["refresh_token"] == standin.refresh_token
+            assert (tmp_path / "zalo" / "tokens.json").stat().st_mode & 0o077 == 0  # owner only
+            restarted = TokenStore(settings, http)                     # a restart reads the stored pair
+            assert restarted.current() == standin.access_token
+            rotated = TokenStore(make_settings(tmp_path, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET,
+                                               zalo_oa_secret_key=OA_SECRET, zalo_access_token="new-from-env",
+                                               zalo_refresh_token="r-env"), http)
+            assert rotated.current() == "new-from-env"                # new tokens in the environment win
+
+
+@pytest.mark.unit
+def test_refresh_ahead_of_expiry_and_with_only_a_refresh_token(tmp_path):
+    from assistant.channels.zalo import REFRESH_AHEAD_S, TokenStore
+    with ZaloStandIn(APP_ID, APP_SECRET, "a0", "r0") as standin:
+        settings = make_settings(tmp_path, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET,
+                                 zalo_oa_secret_key=OA_SECRET, zalo_refresh_token="r0",
+                                 zalo_api_base=standin.url, zalo_oauth_base=standin.url)
+        with httpx.Client(timeout=10) as http:
+            tokens = TokenStore(settings, http)
+            assert tokens.current() == standin.access_token and standin.refreshes == 1  # no access token yet
+            standin.expires_in = str(REFRESH_AHEAD_S - 5)  # the next pair is about to expire
+            tokens.refresh(tokens.current())
+            assert standin.refreshes == 2
+            assert tokens.current() == standin.access_token and standin.refreshes == 3  # refreshed ahead
+
+
+@pytest.mark.unit
+def test_a_failed_early_refresh_keeps_the_working_token(tmp_path):
+    from assistant.channels.zalo import TokenPair, TokenStore
+    with ZaloStandIn(APP_ID, APP_SECRET, "a0", "r0") as standin:
+        settings = make_settings(tmp_path, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET,
+                                 zalo_oa_secret_key=OA_SECRET, zalo_access_token="a0", zalo_refresh_token="wrong",
+                                 zalo_api_base=standin.url, zalo_oauth_base=standin.url)
+        with httpx.Client(timeout=10) as http:
+            tokens = TokenStore(settings, http)
+            tokens._pair = TokenPair("a0", "wrong", time.time() + 60)  # expires in a minute
+            assert tokens.current() == "a0"

@@ -53,6 +53,7 @@ class ChatResponse(BaseModel):
     session_id: str
     message_id: str
     citations: list[CitationOut]
+    mode: Literal["extractive", "llm", "extractive-fallback"] = "extractive"
 
 
 class SearchResultOut(BaseModel):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from assistant.channels.zalo import Rejected, verify
 
@@ -17,5 +18,8 @@ async def zalo_webhook(request: Request) -> JSONResponse:
         event = verify(request.app.state.settings, raw, request.headers.get("x-zevent-signature"))
     except Rejected as exc:
         return JSONResponse({"error": "unauthorized", "detail": str(exc)}, 401)
-    duplicate = not request.app.state.zalo.accept(event)
+    try:  # the dedupe write is SQLite: off the event loop
+        duplicate = not await run_in_threadpool(request.app.state.zalo.accept, event)
+    except RuntimeError:  # shutting down: Zalo will retry the event elsewhere or later
+        return JSONResponse({"error": "unavailable", "detail": "shutting down"}, 503, headers={"Retry-After": "5"})
     return JSONResponse({"status": "duplicate" if duplicate else "accepted"})

@@ -27,7 +27,8 @@ from assistant.config import Settings
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000              # Zalo's limit for one text message
-MAX_EVENT_AGE_S = 5 * 60     # older events are refused (a replay, not a retry)
+MAX_EVENT_AGE_S = 5 * 60     # older events are refused (a replay, not a retry) ...
+MAX_CLOCK_SKEW_S = 60        # ... and so are events dated further ahead than clocks drift
 RATE_LIMIT = 6               # questions per user ...
 RATE_WINDOW_S = 60.0         # ... per this many seconds; beyond that, one polite note per window
 REFRESH_AHEAD_S = 10 * 60    # refresh the access token this long before it expires
@@ -74,6 +75,8 @@ def verify(settings: Settings, raw_body: bytes, header: str | None, now: float |
         raise Rejected("bad timestamp") from None
     if age > MAX_EVENT_AGE_S:
         raise Rejected("event older than 5 minutes")
+    if age < -MAX_CLOCK_SKEW_S:
+        raise Rejected("event dated in the future")
     return event
 
 
@@ -158,16 +161,35 @@ class TokenStore:
         data = {"access_token": pair.access_token, "refresh_token": pair.refresh_token,
                 "expires_at": pair.expires_at, "seed": self._seed(), "saved_at": time.time()}
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # secrets: owner only
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)  # the rename itself survives a power cut
+        finally:
+            os.close(dir_fd)
 
     def current(self) -> str:
+        """The access token to use now, refreshed first when there is none yet or it is about
+        to expire. A failed early refresh keeps the token that still works."""
         pair = self._pair
-        if pair.expires_at and time.time() > pair.expires_at - REFRESH_AHEAD_S and pair.refresh_token:
+        if not pair.access_token:
             return self.refresh(pair.access_token)
+        if pair.expires_at and time.time() > pair.expires_at - REFRESH_AHEAD_S and pair.refresh_token:
+            try:
+                return self.refresh(pair.access_token)
+            except RuntimeError as exc:
+                if time.time() < pair.expires_at:
+                    log.warning("early token refresh failed, using the current token: %s", exc)
+                    return pair.access_token
+                raise
         return pair.access_token
 
     def refresh(self, stale: str) -> str:
@@ -182,7 +204,11 @@ class TokenStore:
                                headers={"secret_key": self.settings.zalo_app_secret or ""},
                                data={"refresh_token": self._pair.refresh_token, "app_id": self.settings.zalo_app_id,
                                      "grant_type": "refresh_token"})
-            body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
+            try:
+                body = r.json()
+            except ValueError:
+                body = {}
+            body = body if isinstance(body, dict) else {}
             if r.status_code != 200 or not body.get("access_token") or not body.get("refresh_token"):
                 raise RuntimeError(f"Zalo token refresh failed: HTTP {r.status_code} "
                                    f"error {body.get('error')} {body.get('error_name') or ''}".strip())
@@ -192,8 +218,12 @@ class TokenStore:
                 lifetime = 0.0
             expires_at = time.time() + lifetime if lifetime > 0 else None
             pair = TokenPair(body["access_token"], body["refresh_token"], expires_at)
-            self._save(pair)  # before use: the old refresh token is spent now
-            self._pair = pair
+            self._pair = pair  # the old refresh token is spent: the new pair is the only one that works
+            try:
+                self._save(pair)
+            except OSError as exc:
+                log.error("zalo tokens refreshed but NOT saved to %s (%s): a restart will need new tokens "
+                          "in ZALO_ACCESS_TOKEN/ZALO_REFRESH_TOKEN", self.path, exc)
             log.info("zalo access token refreshed")
             return pair.access_token
 
@@ -242,17 +272,34 @@ class RateLimiter:
             hits = self._hits.setdefault(key, deque())
             while hits and hits[0] <= now - self.window:
                 hits.popleft()
+            if len(self._hits) > 10000:  # forget idle users
+                for k in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window]:
+                    self._hits.pop(k, None)
+                    self._warned.pop(k, None)
+                hits = self._hits.setdefault(key, hits)
             if len(hits) < self.limit:
                 hits.append(now)
                 return True, False
             warn = self._warned.get(key, -1e18) <= now - self.window
             if warn:
                 self._warned[key] = now
-            if len(self._hits) > 10000:  # forget idle users
-                for k in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window]:
-                    self._hits.pop(k, None)
-                    self._warned.pop(k, None)
             return False, warn
+
+
+class UserLocks:
+    """One lock per user, so one user's messages are answered in the order they came (a
+    follow-up after the question it follows) while different users are served in parallel."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user: str) -> threading.Lock:
+        with self._lock:
+            if len(self._locks) > 10000:
+                for k in [k for k, v in self._locks.items() if not v.locked()]:
+                    del self._locks[k]
+            return self._locks.setdefault(user, threading.Lock())
 
 
 class ZaloChannel:
@@ -263,10 +310,14 @@ class ZaloChannel:
         self.client = OAClient(settings, self.http, self.tokens)
         self.seen = SeenEvents(settings.data_dir / "zalo" / "events.sqlite")
         self.limits = RateLimiter()
+        self.users = UserLocks()
         self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="zalo")
+        self.closed = False
 
     def accept(self, event: dict) -> bool:
         """Take a verified event: True if it is new and queued, False if it was seen before."""
+        if self.closed:
+            raise RuntimeError("the Zalo channel is shutting down")
         key = self._key(event)
         if not self.seen.first_time(key):
             log.info("zalo event %s already handled", key)
@@ -283,8 +334,10 @@ class ZaloChannel:
         return f"{event.get('event_name')}:{sender}:{event.get('timestamp')}"
 
     def _handle_safely(self, event: dict) -> None:
+        user = (event.get("sender") or event.get("follower") or {}).get("id", "")
         try:
-            self.handle(event)
+            with self.users.get(user):
+                self.handle(event)
         except Exception:  # noqa: BLE001 - a worker must survive any one event
             log.exception("zalo event %s failed", event.get("event_name"))
 
@@ -314,14 +367,21 @@ class ZaloChannel:
             self.client.send_text(user, TEXT_ONLY)
             return
         try:
-            result = self.service.chat(text[:1000], session_id=f"zalo-{user}"[:64])
+            result = self.service.chat(text[:1000], session_id=self.session_id(user))
         except Exception:  # noqa: BLE001 - the user is told, the operator finds it in the log
             log.exception("zalo answer failed")
             self.client.send_text(user, TROUBLE)
             return
         self.client.send_text(user, plain_message(result.answer, result.citations))
 
+    def session_id(self, user: str) -> str:
+        """The user's conversation session, keyed so that nobody can guess it from the Zalo id
+        and read or steer this user's conversation through the web API."""
+        mac = hmac.new((self.settings.zalo_oa_secret_key or "").encode(), user.encode(), hashlib.sha256)
+        return "zalo-" + mac.hexdigest()[:40]
+
     def close(self) -> None:
+        self.closed = True
         self.pool.shutdown(wait=True, cancel_futures=False)
         self.http.close()
         self.seen.close()

@@ -6,8 +6,8 @@
  *           data-lang="vi" data-position="right" data-color="#0b5cad"></script>
  * or from script: window.HTXChat.init({apiBase, title, lang, position, color}); .open(); .close()
  *
- * No framework, no build step. A custom element with a closed-off Shadow DOM so the host
- * page's CSS cannot reach inside. Every piece of model or document text is set with
+ * No framework, no build step. A custom element with its own Shadow DOM so the host page's
+ * CSS cannot reach inside. Every piece of model or document text is set with
  * textContent, never innerHTML.
  */
 (function () {
@@ -80,10 +80,16 @@
   };
 
   // Text on the accent colour: black or white, whichever contrasts more (WCAG relative luminance).
-  function textOn(hex) {
-    var m = /^#?([0-9a-f]{6})$/i.exec(hex || "");
+  // Any CSS colour works ("#fc0", "gold", "rgb(…)"): the browser resolves it first.
+  function textOn(color) {
+    var probe = document.createElement("span");
+    probe.style.color = color;
+    probe.style.display = "none";
+    (document.body || document.documentElement).appendChild(probe);
+    var m = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(getComputedStyle(probe).color);
+    probe.remove();
     if (!m) return "#ffffff";
-    var n = parseInt(m[1], 16), rgb = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map(function (c) {
+    var rgb = [+m[1], +m[2], +m[3]].map(function (c) {
       c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
     });
     var L = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
@@ -124,13 +130,14 @@
     ".launcher{display:flex;align-items:center;gap:8px;position:fixed;bottom:calc(20px + env(safe-area-inset-bottom));z-index:2147483000;border:0;border-radius:28px;padding:0 20px;height:56px;background:var(--accent);color:var(--on-accent);font:inherit;font-weight:600;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}",
     ".right .launcher{right:calc(20px + env(safe-area-inset-right))}.left .launcher{left:calc(20px + env(safe-area-inset-left))}",
     ".panel{position:fixed;bottom:calc(88px + env(safe-area-inset-bottom));z-index:2147483001;width:400px;max-width:calc(100vw - 32px);height:min(640px,calc(100vh - 120px));display:flex;flex-direction:column;background:#fff;border-radius:14px;box-shadow:0 10px 40px rgba(0,0,0,.3);overflow:hidden}",
-    ".right .panel{right:20px}.left .panel{left:20px}",
-    ".page .panel{position:static;width:100%;max-width:none;height:100%;border-radius:0;box-shadow:none}",
+    ".right .panel{right:calc(20px + env(safe-area-inset-right))}.left .panel{left:calc(20px + env(safe-area-inset-left))}",
+    ".page{height:100%;display:flex;flex-direction:column}",
+    ".page .panel{position:static;flex:1;min-height:0;width:100%;max-width:none;height:auto;border-radius:0;box-shadow:none}",
     "header{display:flex;align-items:flex-start;gap:8px;padding:12px 14px;background:var(--accent);color:var(--on-accent)}",
     "header h2{margin:0;font-size:16px;line-height:1.3}header p{margin:2px 0 0;font-size:12.5px;opacity:.95}",
     "header .grow{flex:1}",
     ".icon{border:0;background:transparent;color:inherit;font:inherit;font-size:20px;line-height:1;width:36px;height:36px;border-radius:8px;cursor:pointer}",
-    ".log{flex:1;overflow-y:auto;padding:14px;background:#f6f7f9}",
+    ".log{position:relative;flex:1;min-height:0;overflow-y:auto;padding:14px;background:#f6f7f9}",
     ".msg{margin:0 0 12px;max-width:92%;white-space:pre-wrap;overflow-wrap:anywhere}",
     ".user{margin-left:auto;background:var(--accent);color:var(--on-accent);padding:8px 12px;border-radius:14px 14px 4px 14px;width:fit-content}",
     ".bot{background:#fff;border:1px solid #d9dce1;padding:10px 12px;border-radius:14px 14px 14px 4px}",
@@ -148,14 +155,14 @@
     ".rate span{font-size:12.5px;color:#2f6b2f}",
     ".suggest{padding:4px 0}.suggest h3{font-size:13px;margin:10px 0 6px;color:#4a4f57}",
     ".suggest button{display:block;width:100%;text-align:left;margin:0 0 6px;padding:8px 10px;border:1px solid #c4c8ce;border-radius:10px;background:#fff;color:#1a1a1a;font:inherit;font-size:14px;cursor:pointer}",
-    "form{display:flex;gap:8px;align-items:flex-end;padding:10px 12px calc(10px + env(safe-area-inset-bottom));border-top:1px solid #e3e5e8;background:#fff}",
+    "form{position:relative;display:flex;gap:8px;align-items:flex-end;padding:10px 12px calc(10px + env(safe-area-inset-bottom));border-top:1px solid #e3e5e8;background:#fff}",
     "textarea{flex:1;resize:none;min-height:42px;max-height:120px;padding:10px;border:1px solid #8a9099;border-radius:10px;font:inherit;color:#1a1a1a}",
     ".send,.stop{height:42px;padding:0 14px;border:0;border-radius:10px;background:var(--accent);color:var(--on-accent);font:inherit;font-weight:600;cursor:pointer}",
     ".stop{background:#5a5f66;color:#fff}",
     ".notice{margin:0;padding:0 12px 8px;font-size:11.5px;color:#4a4f57;background:#fff}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
-    "button:focus-visible,textarea:focus-visible,summary:focus-visible,a:focus-visible,.log:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}",
-    "@media (max-width:640px){.bubble .panel{inset:0;width:100%;max-width:none;height:100%;border-radius:0;bottom:0;right:0;left:0;padding-top:env(safe-area-inset-top);padding-left:env(safe-area-inset-left);padding-right:env(safe-area-inset-right)}}",
+    "button:focus-visible,textarea:focus-visible,summary:focus-visible,a:focus-visible,.log:focus-visible{outline:3px solid #111;outline-offset:2px;box-shadow:0 0 0 2px #fff}",
+    "@media (max-width:640px){.bubble .panel{inset:0;width:100%;max-width:none;height:100%;height:100dvh;border-radius:0;bottom:0;right:0;left:0;padding-top:env(safe-area-inset-top);padding-left:env(safe-area-inset-left);padding-right:env(safe-area-inset-right)}}",
     "@media (prefers-reduced-motion:no-preference){.panel{transition:opacity .15s}}"
   ].join("\n");
 
@@ -182,8 +189,10 @@
     wrap.style.setProperty("--accent", cfg.color);
     wrap.style.setProperty("--on-accent", textOn(cfg.color));
     var panelId = "htx-panel";
+    // the accessible name starts with the visible text (WCAG label-in-name)
     this.launcher = el("button", { className: "launcher", type: "button", "aria-controls": panelId, "aria-expanded": "false",
-      "aria-label": t.open, onclick: function () { self.open(); } }, [icon("chat"), el("span", { text: cfg.title || t.title })]);
+      "aria-label": (cfg.title || t.title) + " — " + t.open, onclick: function () { self.open(); } },
+      [icon("chat"), el("span", { text: cfg.title || t.title })]);
     this.log = el("div", { className: "log", role: "log", "aria-live": "polite", "aria-label": t.log, tabindex: "0" });
     this.input = el("textarea", { id: "htx-input", rows: "1", maxlength: String(MAX_MESSAGE), placeholder: t.placeholder });
     this.sendBtn = el("button", { className: "send", type: "submit", text: t.send });
@@ -273,6 +282,7 @@
     });
   };
   HTXChat.prototype.reset = function () {
+    this.generation = (this.generation || 0) + 1;  // an answer still on its way belongs to the old chat
     if (this.controller) this.controller.abort();
     try { sessionStorage.removeItem(this.storeKey); } catch (e) { /* ignore */ }
     while (this.log.firstChild) this.log.removeChild(this.log.firstChild);
@@ -305,12 +315,13 @@
   HTXChat.prototype.stop = function () { if (this.controller) this.controller.abort(); };
 
   HTXChat.prototype.ask = function (text) {
-    var self = this;
+    var self = this, generation = this.generation || 0;
     this.addUser(text);
     this.remember({ role: "user", text: text });
     var bot = this.addBot();
     bot.body.textContent = this.t.thinking;
     bot.body.className = "text status";
+    bot.setAttribute("aria-busy", "true");  // screen readers wait for the whole answer
     this.scroll();
     this.setBusy(true);
     var state = { text: "", citations: [], message_id: null, found: false, started: false };
@@ -319,11 +330,16 @@
     this.stream(text, bot, state, signal).catch(function (err) {
       if (signal.aborted) return "stopped";
       if (err && err.status && err.status < 500) throw err;  // our own request was refused: say why
+      if (state.message_id) throw err;  // the server has this turn already: asking again would answer twice
       return self.plain(text, signal).then(function (data) {  // streaming failed: ask once without it
         state.text = data.answer; state.citations = data.citations; state.message_id = data.message_id;
         self.keepSession(data.session_id);
       });
+    }).catch(function (err) {
+      if (signal.aborted) return "stopped";
+      throw err;
     }).then(function (how) {
+      if (generation !== (self.generation || 0)) return;  // the chat was cleared meanwhile
       if (how === "stopped") {
         state.text = (state.text ? state.text + " " : "") + self.t.stopped;
       }
@@ -332,7 +348,7 @@
     }, function (err) {
       bot.body.className = "text error";
       bot.body.textContent = (err && err.detail) || self.t.failed;
-    }).then(function () { self.setBusy(false); self.scroll(); });
+    }).then(function () { bot.removeAttribute("aria-busy"); self.setBusy(false); self.scroll(); });
   };
 
   HTXChat.prototype.keepSession = function (id) {
@@ -381,12 +397,17 @@
             bot.body.textContent = state.text;
             self.scroll();
           } else if (name === "citations") state.citations = payload.citations || [];
-          else if (name === "done") { state.found = payload.found; state.message_id = payload.message_id; finished = true; }
+          else if (name === "done") {
+            // the final text is authoritative: an LLM answer that failed its checks is replaced
+            state.found = payload.found; state.message_id = payload.message_id; finished = true;
+            if (typeof payload.answer === "string") state.text = payload.answer;
+          }
           else if (name === "error") { var e = new Error(payload.detail || "stream error"); e.status = 503; e.detail = payload.detail; throw e; }
         }
         function pump() {
           return reader.read().then(function (chunk) {
             if (chunk.done) {
+              buffer += decoder.decode();
               if (buffer.trim()) handle(buffer);
               if (!finished) throw new Error("stream ended early");
               return "done";
@@ -434,7 +455,7 @@
           var btn = e.currentTarget;
           self.request("/api/feedback", { message_id: messageId, rating: r[0] }).then(function (res) {
             if (!res.ok) return failure(res);
-            buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b === btn)); });
+            buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b === btn)); b.disabled = true; });
             note.textContent = t.thanks;
           }).catch(function () { note.textContent = t.failed; });
         } }, [icon(r[1])]);
@@ -447,7 +468,7 @@
   var api = {
     element: null,
     init: function (options) {
-      if (api.element) api.element.remove();
+      if (api.element) { if (api.element.controller) api.element.controller.abort(); api.element.remove(); }
       var node = document.createElement("htx-chat");
       node._options = options || {};
       (document.body || document.documentElement).appendChild(node);

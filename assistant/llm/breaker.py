@@ -1,0 +1,58 @@
+"""A circuit breaker: after repeated failures stop calling the LLM for a while, then let one
+call through to see whether it is back."""
+from __future__ import annotations
+
+import threading
+import time
+
+FAILURES_TO_OPEN = 3
+OPEN_SECONDS = 60.0
+
+
+class CircuitBreaker:
+    def __init__(self, failures_to_open: int = FAILURES_TO_OPEN, open_seconds: float = OPEN_SECONDS) -> None:
+        self.failures_to_open, self.open_seconds = failures_to_open, open_seconds
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._trial = False
+        self._lock = threading.Lock()
+        self.last_error = ""
+
+    @property
+    def state(self) -> str:
+        with self._lock:
+            return self._state()
+
+    def _state(self) -> str:
+        if self._opened_at is None:
+            return "closed"
+        if time.monotonic() - self._opened_at >= self.open_seconds:
+            return "half-open"
+        return "open"
+
+    def allow(self) -> bool:
+        """May a call go out now? In half-open state only one trial call at a time."""
+        with self._lock:
+            state = self._state()
+            if state == "closed":
+                return True
+            if state == "half-open" and not self._trial:
+                self._trial = True
+                return True
+            return False
+
+    def success(self) -> None:
+        with self._lock:
+            self._failures, self._opened_at, self._trial = 0, None, False
+
+    def failure(self, reason: str) -> None:
+        with self._lock:
+            self.last_error = reason
+            self._failures += 1
+            if self._trial or self._failures >= self.failures_to_open:
+                self._opened_at = time.monotonic()
+            self._trial = False
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return {"state": self._state(), "consecutive_failures": self._failures, "last_error": self.last_error}
