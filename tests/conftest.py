@@ -17,7 +17,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CACHE = ROOT / ".pytest_cache" / "embeddings"
 
 for var in list(os.environ):
-    if var.startswith(("ASSISTANT_", "ZALO_")) or var in ("EMBEDDINGS", "CHROMA_HOST", "CHROMA_PORT", "ADMIN_API_KEY",
+    if var.startswith(("ASSISTANT_", "ZALO_", "LLM_")) or var in ("EMBEDDINGS", "CHROMA_HOST", "CHROMA_PORT", "ADMIN_API_KEY",
                                                             "ALLOWED_ORIGINS"):
         del os.environ[var]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -26,9 +26,12 @@ def healthz() -> dict:
 
 
 @router.get("/readyz", tags=["ops"], responses=errors)
-def readyz(index: Index) -> dict:
+def readyz(index: Index, service: Service) -> dict:
     index.ping()
-    return {"documents": index.document_count, "chunks": len(index.chunks)}
+    ready = {"documents": index.document_count, "chunks": len(index.chunks)}
+    if service.llm is not None:  # answers still come when it is open: from the documents
+        ready["llm"] = service.llm.status()
+    return ready
 
 
 @router.post("/api/chat", response_model=ChatResponse, tags=["chat"], responses=errors)
@@ -77,8 +80,11 @@ def document(index: Index, doc_id: Annotated[str, Path(pattern=DOC_ID_PATTERN)],
     if doc is None:
         raise HTTPException(404, f"no document {doc_id!r}; GET /api/documents lists them")
     if "text/html" in accept:  # a person following a citation link: the document, at its anchor
-        return document_page(doc)
-    return DocumentDetail(**doc.summary(), structure=doc.structure)
+        page = document_page(doc)
+        page.headers["Vary"] = "Accept"
+        return page
+    return JSONResponse(DocumentDetail(**doc.summary(), structure=doc.structure).model_dump(),
+                        headers={"Vary": "Accept"})
 
 
 @router.post("/api/feedback", response_model=FeedbackResponse, tags=["chat"],

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 
 log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 15.0  # proxies close idle connections after 30-60 s
+STREAM_WORKERS = 8        # answers computed at once for streams; more wait their turn (kept alive)
 _DONE = object()
+_workers = ThreadPoolExecutor(max_workers=STREAM_WORKERS, thread_name_prefix="sse")
 
 
 def event(name: str, data: dict) -> str:
@@ -25,7 +28,7 @@ def comment(text: str) -> str:
 
 async def relay(events: Iterator[tuple[str, dict]], describe: Callable[[Exception], dict],
                 keepalive: float = KEEPALIVE_SECONDS) -> AsyncIterator[str]:
-    """Run a blocking event generator in a worker thread and relay its events as SSE text.
+    """Run a blocking event generator on a bounded worker pool and relay its events as SSE text.
 
     A comment goes out first (so the client knows the stream is open) and whenever no event
     has come for `keepalive` seconds. An exception in the generator becomes an `error` event,
@@ -46,8 +49,7 @@ async def relay(events: Iterator[tuple[str, dict]], describe: Callable[[Exceptio
         finally:
             loop.call_soon_threadsafe(queue.put_nowait, _DONE)
 
-    worker = threading.Thread(target=produce, name="sse-producer", daemon=True)
-    worker.start()
+    _workers.submit(produce)
     yield comment("stream open")
     try:
         while True:

@@ -38,7 +38,8 @@ def widget() -> Response:
 
 @router.get("/demo.js")
 def demo_script() -> Response:
-    return Response(asset("demo.js"), media_type="text/javascript; charset=utf-8")
+    return Response(asset("demo.js"), media_type="text/javascript; charset=utf-8",
+                    headers={"X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/")

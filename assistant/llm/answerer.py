@@ -21,6 +21,7 @@ from assistant.llm.prompt import SYSTEM, UNANSWERABLE, Passage, answer_messages,
 
 log = logging.getLogger(__name__)
 _CITE = re.compile(r"\[(\d{1,3})\]")
+HOLD_BACK = 80   # characters of a streamed answer kept back until the text after them is seen
 _DONE = object()
 
 
@@ -56,13 +57,13 @@ def check(text: str, passages: int, secrets: list[str]) -> Checked:
     given are removed; no valid marker left, the model's "cannot answer" line, or any trace of
     our instructions or a secret makes it unusable."""
     body = text.strip()
-    if not body or UNANSWERABLE in body.upper().replace(" ", "_"):
-        raise LLMFailure("the model found no answer in the passages")
     for secret in secrets:
         if secret and len(secret) >= 6 and secret in body:
             raise LLMFailure("the answer contains a secret")
     if _quotes_instructions(body):
         raise LLMFailure("the answer repeats the system instructions")
+    if not body or UNANSWERABLE in body.upper().replace(" ", "_"):
+        raise LLMFailure("the model found no answer in the passages")
     cited: list[int] = []
 
     def keep(m: re.Match) -> str:
@@ -139,12 +140,20 @@ class LLMAnswerer:
     def answer(self, question: str, passages: list[Passage], history: list[tuple[str, str]]) -> Iterator[str | Checked]:
         """Yields text pieces as they come, then the checked answer; raises LLMFailure instead
         when anything is wrong (the breaker counts it)."""
-        text = ""
+        text, sent = "", 0
         try:
             for piece in self._stream(answer_messages(question, passages, history)):
                 text += piece
-                yield piece
+                self._guard(text)
+                # hold the last characters back until more arrive: a secret or a run of our
+                # instructions is recognised whole before any of it leaves
+                safe = max(sent, len(text) - HOLD_BACK)
+                if safe > sent:
+                    yield text[sent:safe]
+                    sent = safe
             checked = check(text, len(passages), self.secrets)
+            if len(text) > sent:
+                yield text[sent:]
         except LLMFailure as exc:
             if "no answer in the passages" not in str(exc):  # a refusal is the model working
                 self.breaker.failure(str(exc))
@@ -152,6 +161,13 @@ class LLMAnswerer:
             raise
         self.breaker.success()
         yield checked
+
+    def _guard(self, text: str) -> None:
+        for secret in self.secrets:
+            if len(secret) >= 6 and secret in text:
+                raise LLMFailure("the answer contains a secret")
+        if _quotes_instructions(text):
+            raise LLMFailure("the answer repeats the system instructions")
 
     def condense(self, question: str, history: list[tuple[str, str]]) -> str:
         """A follow-up rewritten as a standalone question by the LLM; LLMFailure if it cannot."""
