@@ -34,9 +34,13 @@ def cmd_serve(args) -> int:
 
     from assistant.api.app import create_app
 
+    from assistant.api.ops import configure_logging
+
     settings = _settings()
+    configure_logging(settings.log_level)  # JSON lines with request ids; our own access log
     app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level, access_log=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level, access_log=False,
+                log_config=None)
     return 0
 
 

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     admin_api_key: str | None = Field(None, validation_alias=_alias("ADMIN_API_KEY", "admin_api_key"))
     log_level: str = Field("info", validation_alias=_alias("ASSISTANT_LOG_LEVEL", "log_level"))
     session_ttl_minutes: int = Field(120, validation_alias=_alias("ASSISTANT_SESSION_TTL_MINUTES", "session_ttl_minutes"))
+    rate_limit_per_minute: int = Field(30, validation_alias=_alias("ASSISTANT_RATE_LIMIT_PER_MINUTE",
+                                                                    "rate_limit_per_minute"))
+    rate_limit_burst: int = Field(10, validation_alias=_alias("ASSISTANT_RATE_LIMIT_BURST", "rate_limit_burst"))
+    request_timeout: float = Field(60.0, validation_alias=_alias("ASSISTANT_REQUEST_TIMEOUT", "request_timeout"))
     # Web pages that may embed the widget from another origin (comma-separated), e.g.
     # "https://sokhdt.example.gov.vn,https://example.gov.vn". Empty: same origin only.
     allowed_origins: str = Field("", validation_alias=_alias("ALLOWED_ORIGINS", "allowed_origins"))
@@ -99,6 +103,20 @@ class Settings(BaseSettings):
         if self.llm_base_url and not re.fullmatch(r"https?://\S+", self.llm_base_url):
             raise ValueError(f"LLM_BASE_URL must be an http(s) URL, got {self.llm_base_url!r}")
         return self
+
+    @field_validator("rate_limit_per_minute", "rate_limit_burst")
+    @classmethod
+    def _rate(cls, v: int) -> int:
+        if not 1 <= v <= 100000:
+            raise ValueError(f"must be 1-100000, got {v}")
+        return v
+
+    @field_validator("request_timeout")
+    @classmethod
+    def _request_timeout(cls, v: float) -> float:
+        if not 1 <= v <= 3600:
+            raise ValueError(f"must be 1-3600 seconds, got {v}")
+        return v
 
     @field_validator("allowed_origins")
     @classmethod
@@ -195,6 +213,14 @@ class Settings(BaseSettings):
         return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
 
     @property
+    def effective_request_timeout(self) -> float:
+        """An LLM answer may legitimately take its whole budget (condense + answer): the time
+        limit never cuts it short, so a slow LLM still ends in the documents' answer."""
+        if self.llm_enabled:
+            return max(self.request_timeout, 6 * self.llm_timeout + 10)
+        return self.request_timeout
+
+    @property
     def llm_enabled(self) -> bool:
         return self.llm_provider is not None
 
@@ -203,12 +229,14 @@ class Settings(BaseSettings):
         return bool(self.zalo_app_id and self.zalo_oa_secret_key)
 
 
-_KNOWN_PREFIXED = {"ASSISTANT_DATA_DIR", "ASSISTANT_CORPUS_DIR", "ASSISTANT_LOG_LEVEL", "ASSISTANT_SESSION_TTL_MINUTES"}
+_KNOWN_PREFIXED = {"ASSISTANT_DATA_DIR", "ASSISTANT_CORPUS_DIR", "ASSISTANT_LOG_LEVEL", "ASSISTANT_SESSION_TTL_MINUTES",
+                   "ASSISTANT_RATE_LIMIT_PER_MINUTE", "ASSISTANT_RATE_LIMIT_BURST", "ASSISTANT_REQUEST_TIMEOUT"}
 _FIELD_ENV = {
     "data_dir": "ASSISTANT_DATA_DIR", "corpus_dir": "ASSISTANT_CORPUS_DIR", "embeddings": "EMBEDDINGS",
     "chroma_host": "CHROMA_HOST", "chroma_port": "CHROMA_PORT", "admin_api_key": "ADMIN_API_KEY",
     "log_level": "ASSISTANT_LOG_LEVEL", "session_ttl_minutes": "ASSISTANT_SESSION_TTL_MINUTES",
-    "allowed_origins": "ALLOWED_ORIGINS", "zalo_app_id": "ZALO_APP_ID", "zalo_app_secret": "ZALO_APP_SECRET",
+    "rate_limit_per_minute": "ASSISTANT_RATE_LIMIT_PER_MINUTE", "rate_limit_burst": "ASSISTANT_RATE_LIMIT_BURST",
+    "request_timeout": "ASSISTANT_REQUEST_TIMEOUT", "allowed_origins": "ALLOWED_ORIGINS", "zalo_app_id": "ZALO_APP_ID", "zalo_app_secret": "ZALO_APP_SECRET",
     "zalo_oa_secret_key": "ZALO_OA_SECRET_KEY", "zalo_access_token": "ZALO_ACCESS_TOKEN",
     "zalo_refresh_token": "ZALO_REFRESH_TOKEN", "zalo_api_base": "ZALO_API_BASE", "zalo_oauth_base": "ZALO_OAUTH_BASE",
     "llm_provider": "LLM_PROVIDER", "llm_base_url": "LLM_BASE_URL", "llm_model": "LLM_MODEL",

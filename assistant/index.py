@@ -240,13 +240,20 @@ class OpenIndex:
         return len(self.documents)
 
     def dense(self, vector: np.ndarray, n: int) -> list[tuple[int, float]]:
-        """Nearest chunks by cosine: (row, similarity), exact, over the build's vectors.
+        """Nearest chunks by cosine: (row, similarity).
 
-        Chroma holds the same vectors and is checked on open and by /readyz, but its HNSW
-        answers were measured to differ between processes for the same query and index (the
-        best passage absent from the top 40 in about one run in five), and answers must not
-        depend on which process serves them. Exact search over a few thousand 384-d vectors
-        costs well under a millisecond."""
+        With a Chroma server (CHROMA_HOST) the server answers: every API replica then ranks
+        against the one shared store, and a server that is down is a clear 503. Embedded, the
+        search is exact over the build's own vectors: Chroma's embedded HNSW answers were
+        measured to differ between processes for the same query and index (the best passage
+        absent from the top 40 in about one run in five), and answers must not depend on which
+        process serves them; exact search over a few thousand 384-d vectors costs well under a
+        millisecond."""
+        if self._settings.chroma_server:
+            return self.dense_chroma(vector, n)
+        return self.dense_exact(vector, n)
+
+    def dense_exact(self, vector: np.ndarray, n: int) -> list[tuple[int, float]]:
         sims = self.vectors @ np.asarray(vector, dtype=np.float32)
         n = min(n, len(sims))
         top = np.argpartition(-sims, n - 1)[:n] if n < len(sims) else np.arange(len(sims))
@@ -254,7 +261,7 @@ class OpenIndex:
         return [(int(i), float(sims[i])) for i in top]
 
     def dense_chroma(self, vector: np.ndarray, n: int) -> list[tuple[int, float]]:
-        """The same query through Chroma (used by tests to compare, and by operators)."""
+        """The query through Chroma (the server in server mode; tests compare it embedded)."""
         with self._collection_lock:
             collection = self._collection or self._open_collection()
         try:
@@ -263,7 +270,8 @@ class OpenIndex:
         except Exception as exc:
             with self._collection_lock:
                 self._collection = None  # reconnect on the next call
-            raise IndexUnavailable(f"vector search failed ({type(exc).__name__}: {exc})") from None
+            raise IndexUnavailable(f"{self._store_name()} failed the vector search ({type(exc).__name__}); "
+                                   f"answers resume when it is back") from None
         return [(self.by_id[cid].row, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0])
                 if cid in self.by_id]
 
@@ -292,7 +300,12 @@ class OpenIndex:
         except Exception as exc:
             with self._collection_lock:
                 self._collection = None
-            raise IndexUnavailable(f"Chroma is not answering ({type(exc).__name__})") from None
+            raise IndexUnavailable(f"{self._store_name()} is not answering ({type(exc).__name__})") from None
+
+    def _store_name(self) -> str:
+        if self._settings.chroma_server:
+            return f"the Chroma server at {self._settings.chroma_host}:{self._settings.chroma_port}"
+        return "the embedded Chroma store"
 
 
 class IndexHolder:

@@ -83,8 +83,8 @@ class AssistantService:
                                     h.chunk.text, round(h.score, 6), h.chunk.anchor))
         return out
 
-    def answer(self, question: str) -> answering.Answer:
-        index = self.index()
+    def answer(self, question: str, index: OpenIndex | None = None) -> answering.Answer:
+        index = index or self.index()
         qtype = classify(question)
         if qtype.greeting:
             return answering.greeting(index)
@@ -118,38 +118,48 @@ class AssistantService:
         """The standalone question: a follow-up is rewritten against the session's last
         on-topic question that has not expired — by the LLM when there is one, else (or when
         it fails) by the offline rewrite."""
-        if not is_follow_up(message):
-            return message
-        turns = self._history(session_id) if turns is None else turns
+        return self._resolve(message, self._history(session_id) if turns is None else turns)[0]
+
+    def _resolve(self, message: str, turns: list[dict]) -> tuple[str, bool]:
+        """(standalone question, whether the LLM just failed and should not be asked again
+        for this message: one LLM_TIMEOUT per request, not one per call)."""
+        if not is_follow_up(message) or classify(message).instruction:
+            return message, False
         previous = next((t["resolved"] for t in turns if t["found"]), None)
         if not previous:
-            return message
+            return message, False
         if self.llm is not None and self.llm.available:
             from assistant.llm.answerer import LLMFailure
             try:
-                return self.llm.condense(message, _pairs(turns))
+                return self.llm.condense(message, _pairs(turns)), False
             except LLMFailure as exc:
                 log.info("follow-up rewritten offline: %s", exc)
-        return rewrite(message, previous)
+                return rewrite(message, previous), exc.broken
+        return rewrite(message, previous), False
 
-    def respond(self, question: str, history: list[tuple[str, str]] | None = None) -> Iterator[str | answering.Answer]:
-        """Text pieces as they are ready, then the final Answer (its `mode` says which path
-        made it). The extractive answer is computed first in every case: it decides whether
-        the documents cover the question, supplies the passages an LLM may use, and is the
-        answer whenever the LLM is off, open-circuited, slow, failing or ungrounded."""
-        extractive = self.answer(question)
+    def respond(self, question: str, history: list[tuple[str, str]] | None = None,
+                use_llm: bool = True) -> Iterator[bool | str | answering.Answer]:
+        """Whether the documents cover the question (one bool, first), then text pieces as
+        they are ready, then the final Answer (its `mode` says which path made it).
+
+        The extractive answer is computed first in every case: it decides whether the
+        documents cover the question (an out-of-scope question never reaches the LLM),
+        supplies the passages an LLM may use, and is the answer whenever the LLM is off,
+        open-circuited, slow, failing or ungrounded."""
+        index = self.index()  # one build for the whole answer, even if a new one lands meanwhile
+        extractive = self.answer(question, index)
+        yield extractive.found
         llm = self.llm
         if llm is None or not extractive.found or extractive.kind != "extractive":
             yield from token_pieces(extractive.answer)
             yield extractive
             return
         fallback = replace(extractive, mode="extractive-fallback")
-        if not llm.available:
+        if not use_llm or not llm.available:
             yield from token_pieces(fallback.answer)
             yield fallback
             return
         from assistant.llm.answerer import Checked, LLMFailure
-        index = self.index()
         rows = list(dict.fromkeys(extractive.rows + extractive.candidates))[:LLM_PASSAGES]
         passages = [_passage(index, n, row) for n, row in enumerate(rows, start=1)]
         try:
@@ -165,7 +175,7 @@ class AssistantService:
         """One standalone question through the full path (LLM when configured): what eval scores."""
         final = None
         for item in self.respond(question):
-            if not isinstance(item, str):
+            if isinstance(item, answering.Answer):
                 final = item
         return final
 
@@ -176,21 +186,25 @@ class AssistantService:
         session_id = session_id or uuid.uuid4().hex
         message_id = uuid.uuid4().hex
         turns = self._history(session_id)
-        resolved = self.resolve(message, session_id, turns)
-        provisional = "llm" if self.llm is not None and self.llm.breaker.state != "open" else "extractive"
+        resolved, llm_failed = self._resolve(message, turns)
+        answer = self.respond(resolved, _pairs(turns), use_llm=not llm_failed)
+        covered = next(answer)  # the documents' verdict comes first, before any model runs
+        if self.llm is None or not covered:
+            provisional = "extractive"
+        else:
+            provisional = "llm" if self.llm.breaker.state == "closed" and not llm_failed else "extractive-fallback"
         yield "meta", {"session_id": session_id, "message_id": message_id, "mode": provisional}
-        prefix = f"(Câu hỏi được hiểu là: «{resolved}»)\n\n" if resolved != message else ""
-        streamed = False
+        prefix = ""
+        if covered and resolved != message:  # say how a rewritten follow-up was understood
+            prefix = f"(Câu hỏi được hiểu là: «{resolved}»)\n\n"
+            yield "token", {"text": prefix}
         final: answering.Answer | None = None
-        for item in self.respond(resolved, _pairs(turns)):
+        for item in answer:
             if isinstance(item, str):
-                if not streamed and prefix:
-                    yield "token", {"text": prefix}
-                streamed = True
                 yield "token", {"text": item}
             else:
                 final = item
-        text = (prefix + final.answer) if final.found else final.answer
+        text = prefix + final.answer
         citations = [asdict(c) for c in final.citations]
         self.store.add_message(message_id, session_id, message, text, final.found, citations, resolved)
         yield "citations", {"citations": citations}

@@ -26,7 +26,11 @@ os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
 
 def make_settings(data_dir: Path, **kw):
+    """The test profile: real everything, but no rate limit unless a test asks for one (the
+    suite asks hundreds of questions from one address)."""
     from assistant.config import load_settings
+    kw.setdefault("rate_limit_per_minute", 100000)
+    kw.setdefault("rate_limit_burst", 100000)
     return load_settings(data_dir=data_dir, corpus_dir=kw.pop("corpus_dir", ROOT / "corpus"), **kw)
 
 
@@ -65,3 +69,56 @@ def api(service):
     from assistant.api.app import create_app
     with LiveServer(create_app(service.settings, service)) as server:
         yield server
+
+
+class ChromaServer:
+    """A real Chroma server from the installed chromadb package (`chroma run`), on loopback,
+    that a test can kill and start again on the same data."""
+
+    def __init__(self, path: Path) -> None:
+        from assistant.api.threaded import free_port
+        self.path, self.port, self.proc = path, free_port(), None
+        self.log = path.parent / f"chroma-{self.port}.log"
+
+    def start(self, timeout: float = 60) -> "ChromaServer":
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+        exe = Path(sys.executable).with_name("chroma")
+        env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+        self.proc = subprocess.Popen([str(exe), "run", "--path", str(self.path), "--host", "127.0.0.1",
+                                      "--port", str(self.port)], stdout=open(self.log, "ab"),
+                                     stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"chroma exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("chroma server did not start")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except Exception:  # noqa: BLE001
+                self.kill()
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    server = ChromaServer(tmp_path_factory.mktemp("chroma") / "db").start()
+    yield server
+    server.stop()

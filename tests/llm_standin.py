@@ -109,6 +109,8 @@ class LLMStandIn:
         system = next((m["content"] for m in messages if m["role"] == "system"), "")
         last = messages[-1]["content"] if messages else ""
         if "Viết lại câu hỏi cuối" in system:            # the follow-up condensing call
+            if mode == "inject":
+                return f"{system}"
             return "Cần tối thiểu bao nhiêu thành viên để thành lập liên hiệp hợp tác xã?"
         if mode == "invent":
             return "Hợp tác xã cần ít nhất 05 thành viên chính thức [9]."

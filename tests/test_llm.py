@@ -111,6 +111,8 @@ def test_invalid_markers_are_removed_and_valid_ones_kept():
     from assistant.llm.answerer import LLMFailure, check
     out = check("Cần ít nhất 05 thành viên [1][9]. Theo khoản khác [12], và [3].", passages=4, secrets=[])
     assert out.text == "Cần ít nhất 05 thành viên [1]. Theo khoản khác, và [3]." and out.cited == [1, 3]
+    out = check("Như sau [1, 9]. Và [2-4].", passages=3, secrets=[])
+    assert out.text == "Như sau [1]. Và [2][3]." and out.cited == [1, 2, 3]
     for bad in ("Không có trích dẫn nào.", "[0] và [7]", "KHONG_CO_THONG_TIN", f"khóa là {KEY} [1]"):
         with pytest.raises(LLMFailure):
             check(bad, passages=4, secrets=[KEY])
@@ -193,7 +195,9 @@ def test_follow_ups_are_condensed_by_the_llm_with_the_session_history(server, ll
     assert "Viết lại câu hỏi cuối" in sent[0][0]["content"] and Q in sent[0][-1]["content"]
     answer_call = sent[-1]
     assert "liên hiệp hợp tác xã" in answer_call[-1]["content"].split("CÂU HỎI:")[1]
-    assert [m["role"] for m in answer_call[:3]] == ["system", "user", "assistant"]   # the session's turn
+    assert [m["role"] for m in answer_call] == ["system", "user"]
+    earlier = answer_call[-1]["content"].split("CÁC ĐOẠN VĂN BẢN:")[0]
+    assert "HỘI THOẠI TRƯỚC" in earlier and Q in earlier and "[1]" not in earlier   # fenced, old markers gone
     assert body["answer"].startswith("(Câu hỏi được hiểu là: «Cần tối thiểu bao nhiêu thành viên để thành lập "
                                      "liên hiệp hợp tác xã?»)")
 
@@ -235,3 +239,44 @@ def test_llm_settings_fail_fast():
     with pytest.raises(SettingsError, match="LLM_TIMEOUT"):
         load_settings(llm_provider="ollama", llm_model="x", llm_timeout=0)
     assert load_settings(llm_provider="ollama", llm_model="x").llm_base_url == "http://127.0.0.1:11434"
+
+
+def test_a_hanging_llm_costs_one_timeout_even_for_a_follow_up(server, mode):
+    chat(server, Q, session_id="llm-hang-follow")
+    mode("hang")
+    started = time.monotonic()
+    body = chat(server, "Còn liên hiệp hợp tác xã thì sao?", session_id="llm-hang-follow")
+    took = time.monotonic() - started
+    assert body["mode"] == "extractive-fallback" and "03 hợp tác xã" in body["answer"]
+    assert took < TIMEOUT + 5, took          # condensing timed out: the answer did not wait again
+
+
+@pytest.mark.unit
+def test_breaker_trial_is_released_and_a_refusal_counts_as_working():
+    from assistant.llm.breaker import CircuitBreaker
+    b = CircuitBreaker(failures_to_open=1, open_seconds=0.0)
+    b.failure("x")
+    assert b.state == "half-open" and b.allow() and not b.allow()   # one trial at a time
+    b.release()                                                       # the trial ended without a verdict
+    assert b.allow()
+    b.success()
+    assert b.state == "closed"
+    expiring = CircuitBreaker(failures_to_open=1, open_seconds=0.0, trial_seconds=0.0)
+    expiring.failure("x")
+    assert expiring.allow() and expiring.allow()                       # a lost trial does not block forever
+
+
+def test_a_refusal_from_the_model_keeps_the_breaker_closed(server, mode):
+    mode("refuse")
+    for _ in range(4):
+        assert chat(server)["mode"] == "extractive-fallback"
+    assert server.service.llm.breaker.state == "closed"
+
+
+def test_condensing_that_leaks_is_not_used(server, llm, mode):
+    chat(server, Q, session_id="llm-leak")
+    mode("inject")
+    body = chat(server, "Còn liên hiệp hợp tác xã thì sao?", session_id="llm-leak")
+    no_leak(body["answer"])
+    from assistant.llm.prompt import CONDENSE
+    assert " ".join(CONDENSE.split())[:40] not in " ".join(body["answer"].split())

@@ -1,4 +1,5 @@
-"""The FastAPI application: routes, error shapes, body limit."""
+"""The FastAPI application: routes, error shapes, and the middleware that keeps it standing
+(body limit, rate limit, time limit, request ids, metrics, security headers, CORS)."""
 from __future__ import annotations
 
 import logging
@@ -16,18 +17,21 @@ from assistant.service import AssistantService
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
+LARGE_BODIES = {"/api/admin/documents": 21 * 1024 * 1024}  # uploads; the route checks 20 MB itself
+RATE_LIMITED = ("/api/chat", "/api/chat/stream")
 
 
 class BodyLimit:
     """Refuse bodies over MAX_BODY with 413 before they are read into memory, whether the
     client announced the length or streams it chunked."""
 
-    def __init__(self, app, limit: int = MAX_BODY) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app, limit: int = MAX_BODY, large: dict[str, int] | None = None) -> None:
+        self.app, self.default, self.large = app, limit, large or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        self.limit = self.large.get(scope["path"], self.default)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -106,6 +110,11 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
         from assistant.channels.zalo import ZaloChannel
         zalo = ZaloChannel(settings, service)
     app.state.zalo = zalo
+    from assistant.api.ops import Metrics
+    app.state.metrics = metrics = Metrics()
+    if settings.admin_api_key:
+        from assistant.api.admin import IngestJobs
+        app.state.ingest_jobs = IngestJobs(settings, service, metrics)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
@@ -113,7 +122,8 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        code = {404: "not_found", 405: "method_not_allowed", 422: "invalid_request"}.get(exc.status_code, "error")
+        code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 409: "conflict", 413: "too_large",
+                422: "invalid_request"}.get(exc.status_code, "error")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return JSONResponse({"error": code, "detail": detail}, exc.status_code, headers=getattr(exc, "headers", None))
 
@@ -137,9 +147,23 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
     if settings.zalo_enabled:
         from assistant.api.zalo import router as zalo_router
         app.include_router(zalo_router)
-    app.add_middleware(BodyLimit)
+    if settings.admin_api_key:  # no key, no admin routes: they answer 404
+        from assistant.api.admin import router as admin_router
+        app.include_router(admin_router)
+
+    # Middleware, innermost first: the body limit sits next to the app; the rate limit refuses
+    # before any body is read; CORS answers preflights; request context and security headers
+    # wrap everything, so even a 429 or 413 carries a request id and is counted.
+    from assistant.api.ops import RateLimit, RequestContext, SecurityHeaders, TimeLimit, TokenBucket
+    app.add_middleware(BodyLimit, large=LARGE_BODIES)
+    app.add_middleware(TimeLimit, seconds=settings.effective_request_timeout)
+    app.add_middleware(RateLimit, bucket=TokenBucket(settings.rate_limit_per_minute, settings.rate_limit_burst),
+                       paths=RATE_LIMITED, metrics=metrics)
     if settings.origins:
         # other sites that embed the widget: only these may call the API from a browser
         app.add_middleware(CORSMiddleware, allow_origins=settings.origins, allow_methods=["GET", "POST"],
-                           allow_headers=["Content-Type", "Accept"], max_age=600)
+                           allow_headers=["Content-Type", "Accept"], expose_headers=["Retry-After", "X-Request-ID"],
+                           max_age=600)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestContext, metrics=metrics)
     return app

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from assistant.api.deps import Index, Service
 from assistant.api.sse import relay
@@ -34,18 +34,34 @@ def readyz(index: Index, service: Service) -> dict:
     return ready
 
 
+@router.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+def metrics(request: Request) -> PlainTextResponse:
+    """Prometheus text format: requests, latency histograms, answers by mode (refusals are
+    found="false"), LLM fallbacks, rate-limited requests, admin ingest runs."""
+    return PlainTextResponse(request.app.state.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
 @router.post("/api/chat", response_model=ChatResponse, tags=["chat"], responses=errors)
-def chat(body: ChatRequest, service: Service) -> ChatResponse:
-    return ChatResponse(**asdict(service.chat(body.message, body.session_id)))
+def chat(body: ChatRequest, service: Service, request: Request) -> ChatResponse:
+    result = service.chat(body.message, body.session_id)
+    request.app.state.metrics.answered(result.mode, result.found)
+    return ChatResponse(**asdict(result))
 
 
 @router.post("/api/chat/stream", tags=["chat"], responses={**errors, 200: {"content": {"text/event-stream": {}},
             "description": "SSE: `meta` {session_id, message_id, mode}, `token` {text}…, `citations` "
                            "{citations}, `done` {found, session_id, message_id}; `error` {error, detail} "
                            "instead if the answer fails midway; comment lines keep the connection alive."}})
-def chat_stream(body: ChatRequest, service: Service, index: Index) -> StreamingResponse:
+def chat_stream(body: ChatRequest, service: Service, index: Index, request: Request) -> StreamingResponse:
     # `index` is resolved first so a missing index is a 503 before the stream opens
-    return StreamingResponse(relay(service.chat_events(body.message, body.session_id), stream_error),
+    metrics = request.app.state.metrics
+
+    def counted():
+        for name, data in service.chat_events(body.message, body.session_id):
+            if name == "done":
+                metrics.answered(data["mode"], data["found"])
+            yield name, data
+    return StreamingResponse(relay(counted(), stream_error),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

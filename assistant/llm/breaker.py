@@ -10,11 +10,16 @@ OPEN_SECONDS = 60.0
 
 
 class CircuitBreaker:
-    def __init__(self, failures_to_open: int = FAILURES_TO_OPEN, open_seconds: float = OPEN_SECONDS) -> None:
-        self.failures_to_open, self.open_seconds = failures_to_open, open_seconds
+    """Every `allow()` that returns True must be followed by `success()`, `failure()` or
+    `release()` (a call that ended without a verdict, e.g. the client went away). A trial
+    call in half-open state that never reports back expires after `trial_seconds`."""
+
+    def __init__(self, failures_to_open: int = FAILURES_TO_OPEN, open_seconds: float = OPEN_SECONDS,
+                 trial_seconds: float = 120.0) -> None:
+        self.failures_to_open, self.open_seconds, self.trial_seconds = failures_to_open, open_seconds, trial_seconds
         self._failures = 0
         self._opened_at: float | None = None
-        self._trial = False
+        self._trial_at: float | None = None
         self._lock = threading.Lock()
         self.last_error = ""
 
@@ -36,22 +41,29 @@ class CircuitBreaker:
             state = self._state()
             if state == "closed":
                 return True
-            if state == "half-open" and not self._trial:
-                self._trial = True
-                return True
+            if state == "half-open":
+                now = time.monotonic()
+                if self._trial_at is None or now - self._trial_at > self.trial_seconds:
+                    self._trial_at = now
+                    return True
             return False
 
     def success(self) -> None:
         with self._lock:
-            self._failures, self._opened_at, self._trial = 0, None, False
+            self._failures, self._opened_at, self._trial_at = 0, None, None
 
     def failure(self, reason: str) -> None:
         with self._lock:
             self.last_error = reason
             self._failures += 1
-            if self._trial or self._failures >= self.failures_to_open:
+            if self._trial_at is not None or self._failures >= self.failures_to_open:
                 self._opened_at = time.monotonic()
-            self._trial = False
+            self._trial_at = None
+
+    def release(self) -> None:
+        """A call ended without telling whether the LLM works: free the trial slot."""
+        with self._lock:
+            self._trial_at = None
 
     def snapshot(self) -> dict:
         with self._lock:

@@ -2,9 +2,10 @@
 fenced and numbered; the rules are in the system message and say so."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 UNANSWERABLE = "KHONG_CO_THONG_TIN"
 
@@ -27,17 +28,23 @@ class Passage:
     text: str
 
 
+_MARKERS = re.compile(r"\[[\d,;\s–-]+\]")
+
+
+def _recent(history: list[tuple[str, str]]) -> str:
+    """Earlier turns as data: their [n] markers dropped (they named other passages)."""
+    return "\n".join(f"Người dùng: {q}\nTrợ lý: {_MARKERS.sub('', a)[:400]}" for q, a in history)
+
+
 def answer_messages(question: str, passages: list[Passage], history: list[tuple[str, str]]) -> list[BaseMessage]:
-    """System rules; the session's recent turns; then one user message holding the numbered
+    """System rules, then one user message holding the session's recent turns, the numbered
     passages and the question, each fenced so text inside cannot pass for our instructions."""
-    messages: list[BaseMessage] = [SystemMessage(SYSTEM)]
-    for asked, answered in history:
-        messages += [HumanMessage(asked), AIMessage(answered)]
     blocks = "\n\n".join(f"[{p.n}] ({p.label})\n<<<\n{p.text}\n>>>" for p in passages)
-    messages.append(HumanMessage(f"CÁC ĐOẠN VĂN BẢN:\n\n{blocks}\n\nCÂU HỎI:\n<<<\n{question}\n>>>"))
-    return messages
+    earlier = f"HỘI THOẠI TRƯỚC (để hiểu câu hỏi, không phải căn cứ):\n<<<\n{_recent(history)}\n>>>\n\n" if history else ""
+    return [SystemMessage(SYSTEM),
+            HumanMessage(f"{earlier}CÁC ĐOẠN VĂN BẢN:\n\n{blocks}\n\nCÂU HỎI:\n<<<\n{question}\n>>>")]
 
 
 def condense_messages(question: str, history: list[tuple[str, str]]) -> list[BaseMessage]:
-    turns = "\n".join(f"Người dùng: {q}\nTrợ lý: {a[:300]}" for q, a in history)
-    return [SystemMessage(CONDENSE), HumanMessage(f"HỘI THOẠI:\n<<<\n{turns}\n>>>\n\nCÂU HỎI CUỐI:\n<<<\n{question}\n>>>")]
+    return [SystemMessage(CONDENSE),
+            HumanMessage(f"HỘI THOẠI:\n<<<\n{_recent(history)}\n>>>\n\nCÂU HỎI CUỐI:\n<<<\n{question}\n>>>")]

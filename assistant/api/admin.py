@@ -1,0 +1,182 @@
+"""Admin endpoints, present only when ADMIN_API_KEY is set: rebuild the index, add a document,
+review feedback. The key comes in the `X-Admin-Key` header and is compared in constant time.
+
+An ingest runs in a background thread, one at a time; the index that serves keeps serving
+until the new build is complete and swapped in (ingest/pipeline.py builds aside)."""
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+import os
+import re
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/admin", tags=["admin"])
+UPLOAD_TYPES = {".pdf", ".docx", ".md", ".txt"}
+MAX_UPLOAD = 20 * 1024 * 1024
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def require_admin(request: Request, x_admin_key: Annotated[str | None, Header()] = None) -> None:
+    expected = request.app.state.settings.admin_api_key or ""
+    if not x_admin_key or not hmac.compare_digest(x_admin_key.encode(), expected.encode()):
+        raise HTTPException(401, "missing or wrong X-Admin-Key", headers={"WWW-Authenticate": "X-Admin-Key"})
+
+
+Admin = Annotated[None, Depends(require_admin)]
+
+
+class IngestJobs:
+    """At most one ingest at a time, in a worker thread; the last job's state for GET."""
+
+    def __init__(self, settings, service, metrics) -> None:
+        self.settings, self.service, self.metrics = settings, service, metrics
+        self._lock = threading.Lock()
+        self.current: dict | None = None
+
+    def start(self, reason: str, force: bool = False) -> dict | None:
+        """The new job, or None when one is already running."""
+        with self._lock:
+            if self.current and self.current["state"] == "running":
+                return None
+            job = {"id": uuid.uuid4().hex[:12], "state": "running", "reason": reason, "force": force,
+                   "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "finished": None,
+                   "report": None, "error": None}
+            self.current = job
+        threading.Thread(target=self._run, args=(job,), name="admin-ingest", daemon=True).start()
+        return dict(job)
+
+    def _run(self, job: dict) -> None:
+        from ingest.pipeline import run_ingest
+        try:
+            report = run_ingest(self.settings, force=job["force"], progress=False, embedder=self.service.embedder)
+            job["report"] = {"build_id": report.build_id, "documents": report.documents, "chunks": report.chunks,
+                             "embedded": report.embedded, "from_cache": report.cached,
+                             "seconds": round(report.seconds, 1),
+                             "failed": [{"file": f, "reason": r} for f, r in report.failed],
+                             "skipped": [{"file": f, "reason": r} for f, r in report.skipped]}
+            job["state"] = "done" if report.build_id else "failed"
+            if not report.build_id:
+                job["error"] = "no index was built; see report.failed"
+        except Exception as exc:  # noqa: BLE001 - the job reports it; the old index keeps serving
+            log.exception("admin ingest failed")
+            job["state"], job["error"] = "failed", f"{type(exc).__name__}: {exc}"
+        job["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        self.metrics.ingest_runs.labels(job["state"]).inc()
+
+    def wait(self, timeout: float) -> dict | None:
+        deadline = time.monotonic() + timeout
+        while self.current and self.current["state"] == "running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.current
+
+
+def _jobs(request: Request) -> IngestJobs:
+    return request.app.state.ingest_jobs
+
+
+def _accepted(job: dict | None) -> JSONResponse:
+    if job is None:
+        return JSONResponse({"error": "conflict", "detail": "an ingest is already running; "
+                             "GET /api/admin/ingest shows it"}, 409)
+    return JSONResponse({"job": job}, 202, headers={"Location": "/api/admin/ingest"})
+
+
+@router.post("/ingest", status_code=202)
+def start_ingest(_: Admin, request: Request, force: Annotated[bool, Query()] = False) -> JSONResponse:
+    """Rebuild the index from the corpus dir (only what changed is embedded again)."""
+    return _accepted(_jobs(request).start("admin: rebuild", force))
+
+
+@router.get("/ingest")
+def ingest_status(_: Admin, request: Request) -> dict:
+    return {"job": _jobs(request).current}
+
+
+@router.post("/documents", status_code=202)
+async def add_document(
+        _: Admin, request: Request,
+        file: Annotated[UploadFile, File(description="PDF (with a text layer), DOCX, Markdown or text")],
+        title: Annotated[str, Form(min_length=3, max_length=400)],
+        short: Annotated[str, Form(min_length=2, max_length=120)],
+        doc_id: Annotated[str | None, Form(alias="id")] = None,
+        number: Annotated[str | None, Form(max_length=60)] = None,
+        issuer: Annotated[str | None, Form(max_length=200)] = None,
+        issued: Annotated[dt.date | None, Form()] = None,
+        effective: Annotated[dt.date | None, Form()] = None,
+        status: Annotated[Literal["in_force", "superseded", "partly_superseded"], Form()] = "in_force",
+        source: Annotated[str | None, Form(max_length=500)] = None) -> JSONResponse:
+    """Store a document in the corpus with its manifest entry and ingest it (incrementally)."""
+    from ingest.loaders import LoadError, load
+    from ingest.manifest import slug
+
+    settings = request.app.state.settings
+    name = Path(file.filename or "").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_TYPES:
+        raise HTTPException(422, f"file: {suffix or 'no extension'} is not accepted; send {', '.join(sorted(UPLOAD_TYPES))}")
+    doc_id = doc_id or slug(short)
+    if not _ID.match(doc_id):
+        raise HTTPException(422, "id: lower-case letters, digits and '-', at most 80 characters")
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise HTTPException(413, f"file over {MAX_UPLOAD // (1024 * 1024)} MB")
+    corpus = settings.corpus_dir
+    corpus.mkdir(parents=True, exist_ok=True)
+    target = corpus / f"{doc_id}{suffix}"
+    fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=suffix, dir=corpus)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        try:  # a file we cannot read is refused now, not discovered at the next ingest
+            loaded = load(tmp)
+        except LoadError as exc:
+            raise HTTPException(422, f"file: {exc}") from None
+        if not any(b.text.strip() for b in loaded.blocks):
+            raise HTTPException(422, "file: no text could be read from it (a scanned PDF needs OCR first)")
+        entry = {"id": doc_id, "file": target.name, "title": title, "short": short, "number": number,
+                 "issuer": issuer, "issued": issued.isoformat() if issued else None,
+                 "effective": effective.isoformat() if effective else None, "status": status,
+                 "source": source or f"uploaded through the admin API on {dt.date.today().isoformat()}"}
+        _write_manifest_entry(corpus / "manifest.yaml", {k: v for k, v in entry.items() if v is not None})
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    job = _jobs(request).start(f"admin: added {target.name}")
+    if job is None:  # one is running: it may or may not have seen the file; queue nothing, say so
+        return JSONResponse({"stored": target.name, "job": None,
+                             "detail": "stored; an ingest is already running — POST /api/admin/ingest when it ends"}, 202)
+    return JSONResponse({"stored": target.name, "job": job}, 202, headers={"Location": "/api/admin/ingest"})
+
+
+def _write_manifest_entry(path: Path, entry: dict) -> None:
+    """Add or replace the entry with this id, in one atomic replace of manifest.yaml."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    data = data or {}
+    docs = [d for d in data.get("documents") or [] if d.get("id") != entry["id"] and d.get("file") != entry["file"]]
+    docs.append(entry)
+    data["documents"] = docs
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text("# One entry per document in this folder (see README: Adding a document).\n"
+                   + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@router.get("/feedback")
+def feedback(_: Admin, request: Request,
+             rating: Annotated[Literal[1, -1] | None, Query(description="-1 for 👎 only")] = -1,
+             limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict:
+    """Answers people rated, newest first, with the question and the answer they saw."""
+    return {"feedback": request.app.state.service.store.feedback(rating=rating, limit=limit)}

@@ -1,0 +1,82 @@
+"""Chroma in client/server mode for real: a `chroma run` server on loopback holds the vectors,
+ingest writes to it, questions are ranked by it, and the API says 503 while it is down and
+recovers by itself when it returns."""
+from __future__ import annotations
+
+import shutil
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import CACHE, DATA, LiveServer, make_settings
+
+pytestmark = pytest.mark.integration
+
+Q = "Cần tối thiểu bao nhiêu thành viên để thành lập hợp tác xã?"
+
+
+@pytest.fixture(scope="module")
+def server_data_dir(tmp_path_factory, chroma_server, built_data_dir):
+    from ingest.pipeline import run_ingest
+    data_dir = tmp_path_factory.mktemp("data-chroma-server")
+    (data_dir / "cache").mkdir()
+    shutil.copy(CACHE / "embeddings.sqlite", data_dir / "cache" / "embeddings.sqlite")
+    settings = make_settings(data_dir, chroma_host="127.0.0.1", chroma_port=chroma_server.port)
+    report = run_ingest(settings, progress=False)
+    assert report.build_id and not report.failed and report.embedded == 0, report.render()
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def api_on_server(server_data_dir, chroma_server):
+    from assistant.api.app import create_app
+    from assistant.service import AssistantService
+    settings = make_settings(server_data_dir, chroma_host="127.0.0.1", chroma_port=chroma_server.port)
+    service = AssistantService(settings)
+    with LiveServer(create_app(settings, service)) as live:
+        live.service = service
+        yield live
+
+
+def test_ingest_writes_the_vectors_to_the_server(api_on_server, chroma_server):
+    import chromadb
+    index = api_on_server.service.index()
+    assert index.meta["chroma"] == "server"
+    client = chromadb.HttpClient(host="127.0.0.1", port=chroma_server.port)
+    assert client.get_collection(index.meta["collection"]).count() == len(index.chunks)
+    assert not (index.dir / "chroma").exists()          # nothing embedded on the API side
+
+
+def test_questions_are_answered_through_the_server(api_on_server):
+    r = httpx.post(api_on_server.url + "/api/chat", json={"message": Q}, timeout=30)
+    assert r.status_code == 200 and "05 thành viên" in r.json()["answer"]
+    assert httpx.get(api_on_server.url + "/readyz", timeout=10).status_code == 200
+
+
+def test_server_mode_quality_on_the_dev_questions(api_on_server):
+    from assistant.evaluation import evaluate, load_questions
+    report = evaluate(api_on_server.service, load_questions(DATA / "questions.dev.jsonl"))
+    assert report["answer_accuracy"] >= 0.90 and report["refusal_rate"] == 1.0, report["failures"]
+
+
+def test_a_killed_chroma_server_gives_503_and_service_recovers_when_it_returns(api_on_server, chroma_server):
+    chroma_server.kill()
+    try:
+        r = httpx.post(api_on_server.url + "/api/chat", json={"message": Q}, timeout=30)
+        assert r.status_code == 503 and "Chroma" in r.json()["detail"] and r.headers.get("retry-after")
+        ready = httpx.get(api_on_server.url + "/readyz", timeout=30)
+        assert ready.status_code == 503 and "Chroma" in ready.json()["detail"]
+        s = httpx.post(api_on_server.url + "/api/chat/stream", json={"message": Q}, timeout=30)
+        assert s.status_code == 503 or "event: error" in s.text
+        assert httpx.get(api_on_server.url + "/healthz", timeout=10).status_code == 200  # the process lives on
+    finally:
+        chroma_server.start()
+    deadline = time.monotonic() + 30
+    while True:  # no restart of the API: the next requests reconnect
+        r = httpx.post(api_on_server.url + "/api/chat", json={"message": Q}, timeout=30)
+        if r.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert r.status_code == 200 and "05 thành viên" in r.json()["answer"]
+    assert httpx.get(api_on_server.url + "/readyz", timeout=10).status_code == 200

