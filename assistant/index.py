@@ -156,7 +156,7 @@ class OpenIndex:
 
         self.build_id = build_id
         self.dir = indexes_dir(settings.data_dir) / build_id
-        fix = "run `assistant ingest` to rebuild it"
+        fix = "run `assistant ingest --force` to rebuild it"
         try:
             self.meta = json.loads((self.dir / "meta.json").read_text(encoding="utf-8"))
             if self.meta.get("format") != FORMAT_VERSION:
@@ -212,7 +212,7 @@ class OpenIndex:
                                        f"is not answering or lacks collection {self.meta['collection']} "
                                        f"({type(exc).__name__})") from None
             raise IndexNotReady(f"index {self.build_id}: Chroma store cannot be opened "
-                                f"({type(exc).__name__}: {exc}); run `assistant ingest` to rebuild it") from None
+                                f"({type(exc).__name__}: {exc}); run `assistant ingest --force` to rebuild it") from None
         return self._collection
 
     def _topic_phrases(self) -> frozenset[str]:

@@ -82,13 +82,18 @@ def test_rebuild_runs_in_the_background_while_answers_keep_coming(admin):
     before = admin.client.get("/readyz").json()
     r = admin.client.post("/api/admin/ingest", params={"force": "true"})
     assert r.status_code == 202 and r.json()["job"]["state"] == "running"
-    assert admin.client.post("/api/admin/ingest").status_code in (202, 409)   # one at a time
-    answers = []
-    while admin.client.get("/api/admin/ingest").json()["job"]["state"] == "running":
-        answers.append(admin.client.post("/api/chat", json={"message": "Đến năm 2030 có bao nhiêu hợp tác xã?"}))
+    assert admin.client.post("/api/admin/ingest").status_code == 409          # one at a time
+    during = []
+    while True:
+        running = admin.client.get("/api/admin/ingest").json()["job"]["state"] == "running"
+        answer = admin.client.post("/api/chat", json={"message": "Đến năm 2030 có bao nhiêu hợp tác xã?"})
+        if not running:
+            break
+        during.append(answer)
     job = wait_job(admin.client)
+    assert during, "the rebuild finished before any question could be asked during it"
     assert job["state"] == "done" and job["report"]["documents"] == 1 and job["report"]["build_id"]
-    assert all(a.status_code == 200 for a in answers)
+    assert all(a.status_code == 200 and a.json()["answer"] for a in during)
     assert admin.client.get("/readyz").json() == before
     metrics = admin.client.get("/metrics").text
     assert 'assistant_ingest_runs_total{result="done"}' in metrics
@@ -108,6 +113,21 @@ def test_upload_adds_a_document_with_its_metadata(admin):
     assert "id: hop-dong-dai-ly" in manifest and "Sở Công Thương" in manifest and "id: chuong-trinh" in manifest
     docs = {d["id"]: d for d in admin.client.get("/api/documents").json()["documents"]}
     assert docs["hop-dong-dai-ly"]["issuer"] == "Sở Công Thương" and docs["hop-dong-dai-ly"]["issued"] == "2024-05-01"
+
+
+def test_an_existing_id_is_not_overwritten_unless_replace_is_asked(admin):
+    data = {"id": "chuong-trinh", "title": "Bản khác", "short": "Khác"}
+    r = admin.client.post("/api/admin/documents", files={"file": ("x.md", "# Văn bản\n\nNội dung mới.".encode())}, data=data)
+    assert r.status_code == 409 and "replace=true" in r.json()["detail"]
+    assert (admin.corpus / PROGRAM.name).exists()
+    r = admin.client.post("/api/admin/documents", files={"file": ("x.md", "# Văn bản\n\nNội dung mới.".encode())},
+                          data={**data, "replace": "true"})
+    assert r.status_code == 202 and r.json()["stored"] == "chuong-trinh.md"
+    assert not (admin.corpus / PROGRAM.name).exists()            # the replaced file is gone, not left to clash
+    assert wait_job(admin.client)["state"] == "done"
+    bad = admin.client.post("/api/admin/documents", files={"file": ("y.md", b"# A\n\nB")},
+                            data={"id": "abc\n", "title": "Tên", "short": "Tên"})
+    assert bad.status_code == 422 and "id:" in bad.json()["detail"]
 
 
 @pytest.mark.parametrize("name, content, detail", [
@@ -169,17 +189,16 @@ def test_request_ids_security_headers_and_metrics(api):
         assert "assistant_llm_fallbacks_total" in text and "assistant_ingest_runs_total" in text
 
 
-def test_json_logs_carry_the_request_id_and_not_the_message(api, capfd):
-    from assistant.api.ops import JsonFormatter, request_id
-    token = request_id.set("req-42")
-    try:
-        record = logging.LogRecord("assistant.access", logging.INFO, __file__, 1, "request", None, None)
-        record.fields = {"method": "POST", "route": "/api/chat", "status": 200, "ms": 12.5}
-        line = json.loads(JsonFormatter().format(record))
-    finally:
-        request_id.reset(token)
-    assert line["request_id"] == "req-42" and line["route"] == "/api/chat" and line["level"] == "info"
-    assert "message" not in line and "body" not in line
+def test_json_logs_carry_the_request_id_and_never_the_question(api, caplog):
+    from assistant.api.ops import JsonFormatter
+    marker = "Câu hỏi đánh dấu 7f3a hợp tác xã là gì?"
+    with caplog.at_level(logging.INFO):
+        httpx.post(api.url + "/api/chat", json={"message": marker}, headers={"X-Request-ID": "req-42"}, timeout=30)
+        time.sleep(0.2)
+    lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records]
+    access = [line for line in lines if line["logger"] == "assistant.access" and line.get("request_id") == "req-42"]
+    assert access and access[0]["route"] == "/api/chat" and access[0]["status"] == 200 and "ms" in access[0]
+    assert not any("7f3a" in json.dumps(line, ensure_ascii=False) for line in lines)
 
 
 @pytest.mark.unit

@@ -20,12 +20,14 @@ from typing import Annotated, Literal
 import yaml
 from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 UPLOAD_TYPES = {".pdf", ".docx", ".md", ".txt"}
 MAX_UPLOAD = 20 * 1024 * 1024
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")  # used with fullmatch: no trailing newline slips through
+_manifest_lock = threading.Lock()
 
 
 def require_admin(request: Request, x_admin_key: Annotated[str | None, Header()] = None) -> None:
@@ -44,11 +46,15 @@ class IngestJobs:
         self.settings, self.service, self.metrics = settings, service, metrics
         self._lock = threading.Lock()
         self.current: dict | None = None
+        self.pending: str | None = None  # a change that arrived while a job ran: ingest again after it
 
-    def start(self, reason: str, force: bool = False) -> dict | None:
-        """The new job, or None when one is already running."""
+    def start(self, reason: str, force: bool = False, queue: bool = False) -> dict | None:
+        """The new job, or None when one is already running (then, with `queue`, another run
+        follows it so the change is picked up)."""
         with self._lock:
             if self.current and self.current["state"] == "running":
+                if queue:
+                    self.pending = reason
                 return None
             job = {"id": uuid.uuid4().hex[:12], "state": "running", "reason": reason, "force": force,
                    "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "finished": None,
@@ -74,6 +80,10 @@ class IngestJobs:
             job["state"], job["error"] = "failed", f"{type(exc).__name__}: {exc}"
         job["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         self.metrics.ingest_runs.labels(job["state"]).inc()
+        with self._lock:
+            again, self.pending = self.pending, None
+        if again:
+            self.start(again)
 
     def wait(self, timeout: float) -> dict | None:
         deadline = time.monotonic() + timeout
@@ -116,9 +126,10 @@ async def add_document(
         issued: Annotated[dt.date | None, Form()] = None,
         effective: Annotated[dt.date | None, Form()] = None,
         status: Annotated[Literal["in_force", "superseded", "partly_superseded"], Form()] = "in_force",
-        source: Annotated[str | None, Form(max_length=500)] = None) -> JSONResponse:
-    """Store a document in the corpus with its manifest entry and ingest it (incrementally)."""
-    from ingest.loaders import LoadError, load
+        source: Annotated[str | None, Form(max_length=500)] = None,
+        replace: Annotated[bool, Form()] = False) -> JSONResponse:
+    """Store a document in the corpus with its manifest entry and ingest it (incrementally).
+    An id that already exists is refused (409) unless `replace=true`."""
     from ingest.manifest import slug
 
     settings = request.app.state.settings
@@ -127,38 +138,64 @@ async def add_document(
     if suffix not in UPLOAD_TYPES:
         raise HTTPException(422, f"file: {suffix or 'no extension'} is not accepted; send {', '.join(sorted(UPLOAD_TYPES))}")
     doc_id = doc_id or slug(short)
-    if not _ID.match(doc_id):
+    if not _ID.fullmatch(doc_id):
         raise HTTPException(422, "id: lower-case letters, digits and '-', at most 80 characters")
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise HTTPException(413, f"file over {MAX_UPLOAD // (1024 * 1024)} MB")
-    corpus = settings.corpus_dir
+    entry = {"id": doc_id, "file": f"{doc_id}{suffix}", "title": title, "short": short, "number": number,
+             "issuer": issuer, "issued": issued.isoformat() if issued else None,
+             "effective": effective.isoformat() if effective else None, "status": status,
+             "source": source or f"uploaded through the admin API on {dt.date.today().isoformat()}"}
+    try:  # parsing a large PDF and writing files: off the event loop
+        stored = await run_in_threadpool(_store, settings.corpus_dir, data, suffix,
+                                         {k: v for k, v in entry.items() if v is not None}, replace)
+    except PermissionError as exc:
+        raise HTTPException(503, f"the corpus folder is not writable by the server ({exc.filename}); "
+                                 "see README: Operating it") from None
+    job = _jobs(request).start(f"admin: added {stored}", queue=True)
+    if job is None:
+        return JSONResponse({"stored": stored, "job": None, "detail": "stored; an ingest is running and "
+                             "another will follow it to pick this document up"}, 202)
+    return JSONResponse({"stored": stored, "job": job}, 202, headers={"Location": "/api/admin/ingest"})
+
+
+def _store(corpus: Path, data: bytes, suffix: str, entry: dict, replace: bool) -> str:
+    """Check the file reads, then put it and its manifest entry in place (both atomic)."""
+    from ingest.loaders import LoadError, load
+    from ingest.manifest import ManifestError, load_manifest
+
     corpus.mkdir(parents=True, exist_ok=True)
-    target = corpus / f"{doc_id}{suffix}"
-    fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=suffix, dir=corpus)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        try:  # a file we cannot read is refused now, not discovered at the next ingest
-            loaded = load(tmp)
-        except LoadError as exc:
-            raise HTTPException(422, f"file: {exc}") from None
-        if not any(b.text.strip() for b in loaded.blocks):
-            raise HTTPException(422, "file: no text could be read from it (a scanned PDF needs OCR first)")
-        entry = {"id": doc_id, "file": target.name, "title": title, "short": short, "number": number,
-                 "issuer": issuer, "issued": issued.isoformat() if issued else None,
-                 "effective": effective.isoformat() if effective else None, "status": status,
-                 "source": source or f"uploaded through the admin API on {dt.date.today().isoformat()}"}
-        _write_manifest_entry(corpus / "manifest.yaml", {k: v for k, v in entry.items() if v is not None})
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    job = _jobs(request).start(f"admin: added {target.name}")
-    if job is None:  # one is running: it may or may not have seen the file; queue nothing, say so
-        return JSONResponse({"stored": target.name, "job": None,
-                             "detail": "stored; an ingest is already running — POST /api/admin/ingest when it ends"}, 202)
-    return JSONResponse({"stored": target.name, "job": job}, 202, headers={"Location": "/api/admin/ingest"})
+    with _manifest_lock:
+        try:
+            existing = {m.id: m for m in load_manifest(corpus).values()}
+        except ManifestError as exc:
+            raise HTTPException(409, f"corpus/manifest.yaml is malformed ({exc}); fix it before adding documents") from None
+        old = existing.get(entry["id"])
+        taken = [p for p in corpus.iterdir() if p.stem == entry["id"] and not p.name.startswith(".")]
+        if (old or taken) and not replace:
+            raise HTTPException(409, f"id {entry['id']!r} already exists; send replace=true to replace it")
+        fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=suffix, dir=corpus)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            try:  # a file we cannot read is refused now, not discovered at the next ingest
+                loaded = load(tmp)
+            except LoadError as exc:
+                raise HTTPException(422, f"file: {exc}") from None
+            if not any(b.text.strip() for b in loaded.blocks):
+                raise HTTPException(422, "file: no text could be read from it (a scanned PDF needs OCR first)")
+            _write_manifest_entry(corpus / "manifest.yaml", entry)
+            os.replace(tmp, corpus / entry["file"])
+            for path in taken:  # the replaced document under another extension
+                if path.name != entry["file"]:
+                    path.unlink(missing_ok=True)
+            if old and old.file != entry["file"]:
+                (corpus / old.file).unlink(missing_ok=True)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return entry["file"]
 
 
 def _write_manifest_entry(path: Path, entry: dict) -> None:

@@ -22,8 +22,8 @@ RATE_LIMITED = ("/api/chat", "/api/chat/stream")
 
 
 class BodyLimit:
-    """Refuse bodies over MAX_BODY with 413 before they are read into memory, whether the
-    client announced the length or streams it chunked."""
+    """Refuse bodies over MAX_BODY (uploads: their own larger limit) with 413 before they are
+    read into memory, whether the client announced the length or streams it chunked."""
 
     def __init__(self, app, limit: int = MAX_BODY, large: dict[str, int] | None = None) -> None:
         self.app, self.default, self.large = app, limit, large or {}
@@ -31,15 +31,15 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        self.limit = self.large.get(scope["path"], self.default)
+        limit = self.large.get(scope["path"], self.default)  # per request: middleware is shared
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.limit
+                    too_big = int(value) > limit
                 except ValueError:
                     too_big = False
                 if too_big:
-                    return await self._reject(scope, receive, send)
+                    return await self._reject(scope, receive, send, limit)
         # Read the body here (it is small by definition) so an over-long chunked upload is
         # refused as soon as it crosses the limit, then replay it to the app.
         chunks, size, more = [], 0, True
@@ -49,15 +49,16 @@ class BodyLimit:
                 return await self.app(scope, _replay([message], receive), send)
             body = message.get("body", b"")
             size += len(body)
-            if size > self.limit:
-                return await self._reject(scope, receive, send)
+            if size > limit:
+                return await self._reject(scope, receive, send, limit)
             chunks.append(body)
             more = message.get("more_body", False)
         whole = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([whole], receive), send)
 
-    async def _reject(self, scope, receive, send):
-        response = JSONResponse({"error": "too_large", "detail": f"request body over {self.limit // 1024} KB"}, 413)
+    @staticmethod
+    async def _reject(scope, receive, send, limit: int):
+        response = JSONResponse({"error": "too_large", "detail": f"request body over {limit // 1024} KB"}, 413)
         await response(scope, receive, send)
 
 
@@ -155,7 +156,7 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
     # before any body is read; CORS answers preflights; request context and security headers
     # wrap everything, so even a 429 or 413 carries a request id and is counted.
     from assistant.api.ops import RateLimit, RequestContext, SecurityHeaders, TimeLimit, TokenBucket
-    app.add_middleware(BodyLimit, large=LARGE_BODIES)
+    app.add_middleware(BodyLimit, large=LARGE_BODIES if settings.admin_api_key else {})
     app.add_middleware(TimeLimit, seconds=settings.effective_request_timeout)
     app.add_middleware(RateLimit, bucket=TokenBucket(settings.rate_limit_per_minute, settings.rate_limit_burst),
                        paths=RATE_LIMITED, metrics=metrics)

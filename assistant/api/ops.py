@@ -25,16 +25,27 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
                "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage(),
-               "request_id": request_id.get()}
+               "request_id": getattr(record, "request_id", None) or request_id.get()}
         out.update(getattr(record, "fields", {}))
         if record.exc_info:
             out["error"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False)
 
 
+class RequestIdFilter(logging.Filter):
+    """Stamp each record with the request id of the thread/task that logged it (the formatter
+    may run later, elsewhere)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "request_id", None):
+            record.request_id = request_id.get()
+        return True
+
+
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -94,17 +105,27 @@ class RequestContext:
 
         async def send_with_id(message):
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                status["code"], status["started"] = message["status"], True
                 message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
                 self.metrics.latency.labels(_route(scope)).observe(time.perf_counter() - started)
             await send(message)
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:  # noqa: BLE001 - answered here, inside the request's context and id
+            logging.getLogger("assistant.api").exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if status.get("started"):
+                raise
+            body = json.dumps({"error": "internal", "detail": "internal error; the request was not processed",
+                               "request_id": rid}).encode()
+            await send_with_id({"type": "http.response.start", "status": 500,
+                                "headers": [(b"content-type", b"application/json"),
+                                            (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
         finally:
             route = _route(scope)
             self.metrics.requests.labels(scope["method"], route, str(status["code"])).inc()
             if route not in ("/healthz", "/metrics"):
-                access_log.info("request", extra={"fields": {
+                access_log.info("request", extra={"request_id": rid, "fields": {
                     "method": scope["method"], "route": route, "status": status["code"],
                     "ms": round((time.perf_counter() - started) * 1000, 1)}})
             request_id.reset(token)
@@ -145,6 +166,7 @@ class TokenBucket:
         self.rate, self.burst = per_minute / 60.0, float(burst)
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
+        self._pruned = time.monotonic()
 
     def take(self, key: str, now: float | None = None) -> float:
         """0 if allowed, else the seconds until a request would be."""
@@ -158,7 +180,8 @@ class TokenBucket:
             else:
                 self._buckets[key] = (tokens, now)
                 wait = (1 - tokens) / self.rate
-            if len(self._buckets) > 50000:  # forget clients whose buckets are full again
+            if len(self._buckets) > 10000 and now - self._pruned > 60:  # at most a scan a minute
+                self._pruned = now
                 full = [k for k, (t, at) in self._buckets.items() if t + (now - at) * self.rate >= self.burst]
                 for k in full:
                     del self._buckets[k]
