@@ -24,6 +24,8 @@ import os
 import re
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,8 +79,47 @@ def chroma_client(settings: Settings, build_dir: Path):
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_server:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        _bound_requests(client)
+        return client
     return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
+
+
+CHROMA_TIMEOUT_S = 10.0  # a Chroma server that hangs (rather than refuses) must not hold requests
+_openers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="chroma-open")
+_opening: dict[tuple, Future] = {}
+_opening_lock = threading.Lock()
+
+
+def open_server_collection(settings: Settings, name: str):
+    """The collection on the Chroma server, or IndexUnavailable within CHROMA_TIMEOUT_S.
+
+    chromadb's client talks to the server while it is being built, with no timeout, so the
+    connection is made on a small pool and waited for with one; one attempt per collection is
+    in flight at a time, so a wedged server costs at most two threads, not one per request."""
+    key = (settings.chroma_host, settings.chroma_port, name)
+    with _opening_lock:
+        attempt = _opening.get(key)
+        if attempt is None or attempt.done():
+            attempt = _openers.submit(lambda: chroma_client(settings, Path(".")).get_collection(name))
+            _opening[key] = attempt
+    try:
+        return attempt.result(timeout=CHROMA_TIMEOUT_S)
+    except FutureTimeout:
+        raise IndexUnavailable(f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} did not "
+                               f"answer within {CHROMA_TIMEOUT_S:g} s") from None
+
+
+def _bound_requests(client) -> None:
+    """chromadb's HTTP client is built with no timeout at all; give its session one, so a hung
+    server becomes a 503 in seconds instead of requests that never end. (A private attribute of
+    chromadb 1.5: if it moves, log it and carry on with the library's behaviour.)"""
+    import httpx
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(CHROMA_TIMEOUT_S, connect=5.0)
+    else:
+        log.warning("could not set a timeout on the Chroma client (chromadb internals changed)")
 
 
 @dataclass
@@ -203,8 +244,10 @@ class OpenIndex:
 
     def _open_collection(self):
         try:
-            client = chroma_client(self._settings, self.dir)
-            self._collection = client.get_collection(self.meta["collection"])
+            if self._settings.chroma_server:
+                self._collection = open_server_collection(self._settings, self.meta["collection"])
+            else:
+                self._collection = chroma_client(self._settings, self.dir).get_collection(self.meta["collection"])
         except Exception as exc:
             self._collection = None
             if self._settings.chroma_server:

@@ -80,3 +80,38 @@ def test_a_killed_chroma_server_gives_503_and_service_recovers_when_it_returns(a
         time.sleep(0.5)
     assert r.status_code == 200 and "05 thành viên" in r.json()["answer"]
     assert httpx.get(api_on_server.url + "/readyz", timeout=10).status_code == 200
+
+
+def test_a_chroma_server_that_hangs_is_a_503_in_seconds_not_a_hung_request(server_data_dir):
+    """A listener that accepts connections and never answers (a wedged server)."""
+    import socket
+    import threading
+
+    from assistant.index import CHROMA_TIMEOUT_S, IndexUnavailable
+    from assistant.service import AssistantService
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                pass
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        settings = make_settings(server_data_dir, chroma_host="127.0.0.1", chroma_port=listener.getsockname()[1])
+        started = time.monotonic()
+        with pytest.raises(IndexUnavailable, match="Chroma server"):
+            AssistantService(settings).index()
+        assert time.monotonic() - started < CHROMA_TIMEOUT_S + 10
+    finally:
+        stop.set()
+        for conn in held:
+            conn.close()
+        listener.close()
