@@ -31,7 +31,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import re
 import shutil
 import sys
@@ -211,23 +210,6 @@ def question_files(given: list[Path] | None) -> list[Path]:
     return DEFAULT_QUESTIONS + [p for p in OPTIONAL_QUESTIONS if p.exists()]
 
 
-def machine() -> dict:
-    info = {"cpu_count": os.cpu_count(), "platform": platform.platform(), "machine": platform.machine(),
-            "python": platform.python_version()}
-    try:
-        info["cpus_usable"] = len(os.sched_getaffinity(0))
-    except AttributeError:
-        pass
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            names = [line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")]
-        if names:
-            info["cpu_model"] = names[0]
-    except OSError:
-        pass
-    return info
-
-
 def versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -291,22 +273,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
 
-    from assistant.config import SettingsError, load_settings
+    from assistant.benchmarking import describe, ensure_index, machine, settings_from_args
     from assistant.evaluation import EvalFileError, facts_present, load_questions
     from assistant.service import AssistantService
-    from ingest.pipeline import run_ingest
 
-    overrides = {}
-    if args.data_dir:
-        overrides["data_dir"] = args.data_dir
-    if args.corpus_dir:
-        overrides["corpus_dir"] = args.corpus_dir
-    elif "ASSISTANT_CORPUS_DIR" not in os.environ:
-        overrides["corpus_dir"] = ROOT / "corpus"
-    try:
-        settings = load_settings(**overrides)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    settings = settings_from_args(args.data_dir, args.corpus_dir, default_corpus=ROOT / "corpus")
+    if settings is None:
         return 2
 
     files = question_files(args.questions)
@@ -324,10 +296,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"data dir: {settings.data_dir}   corpus: {settings.corpus_dir}   embeddings: {settings.embeddings}",
           flush=True)
-    report = run_ingest(settings, progress=True)
-    print(report.render(), flush=True)
-    if not report.build_id:
-        print("error: no index could be built", file=sys.stderr)
+    report = ensure_index(settings)
+    if report is None:
         return 1
 
     service = AssistantService(settings)
@@ -469,8 +439,7 @@ def main(argv: list[str] | None = None) -> int:
               f"other processes {contention['other_processes_cpu_s']} CPU-s "
               f"({contention['other_processes_cores_avg']} cores on average)"
               f"{' — the machine was shared: latency tails are not this code alone' if busy else ''}")
-    print(f"machine: {mach.get('cpu_count')} CPUs ({mach.get('cpu_model', mach.get('machine'))}), {mach['platform']}, "
-          f"Python {mach['python']}")
+    print(f"machine: {describe(mach)}")
     print(f"versions: {', '.join(f'{k} {v}' for k, v in summary['versions'].items())}")
     if args.json:
         args.json.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -102,6 +101,8 @@ def main() -> int:
     ap.add_argument("--think", type=float, nargs="+", default=[1.0, 2.0],
                     help="seconds a user reads before the next question: MIN MAX, or 0 for none")
     args = ap.parse_args()
+    from assistant.benchmarking import describe, machine, settings_from_args
+
     think = (0.0, 0.0) if args.think == [0] else (args.think[0], args.think[-1])
     qs = questions()
 
@@ -110,8 +111,9 @@ def main() -> int:
     if not url:
         from assistant.api.app import create_app
         from assistant.api.threaded import ThreadedServer
-        from assistant.config import load_settings
-        settings = load_settings(data_dir=Path(args.data_dir), rate_limit_per_minute=100000, rate_limit_burst=100000)
+        settings = settings_from_args(Path(args.data_dir), None, rate_limit_per_minute=100000, rate_limit_burst=100000)
+        if settings is None:
+            return 2
         server = ThreadedServer(create_app(settings)).__enter__()
         url = server.url
     try:
@@ -134,8 +136,7 @@ def main() -> int:
     print(f"| single-client p50 (40 sequential questions) | {single_p50:.1f} ms |")
     ratio = result["p95_ms"] / single_p50 if single_p50 else 0
     print(f"| p95 / single-client p50 | {ratio:.1f}x (target <= 5x) |")
-    print(f"\nmachine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
-          f"{platform.platform()}, Python {platform.python_version()}; "
+    print(f"\nmachine: {describe(machine())}; "
           f"{'in-process server' if server else url}; this process used {cpu:.0f} CPU-s")
     return 0 if not result["errors"] else 1
 

@@ -37,6 +37,12 @@ def server(zalo, built_data_dir):
         yield live
 
 
+def zalo_settings(data_dir, standin: ZaloStandIn, **tokens):
+    """The channel's settings against the stand-in, with the given token pair."""
+    return make_settings(data_dir, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET, zalo_oa_secret_key=OA_SECRET,
+                         zalo_api_base=standin.url, zalo_oauth_base=standin.url, **tokens)
+
+
 def event(name: str, user: str, text: str | None = None, msg_id: str | None = None, age_s: float = 0) -> dict:
     body = {"app_id": APP_ID, "user_id_by_app": "by-app-" + user, "event_name": name,
             "sender": {"id": user}, "recipient": {"id": "oa-1"},
@@ -232,9 +238,7 @@ def test_concurrent_expired_tokens_refresh_once_and_a_restart_keeps_the_new_pair
 
     from assistant.channels.zalo import OAClient, TokenStore
     with ZaloStandIn(APP_ID, APP_SECRET, "a0", "r0") as standin:
-        settings = make_settings(tmp_path, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET,
-                                 zalo_oa_secret_key=OA_SECRET, zalo_access_token="a0", zalo_refresh_token="r0",
-                                 zalo_api_base=standin.url, zalo_oauth_base=standin.url)
+        settings = zalo_settings(tmp_path, standin, zalo_access_token="a0", zalo_refresh_token="r0")
         with httpx.Client(timeout=10) as http:
             tokens = TokenStore(settings, http)
             client = OAClient(settings, http, tokens)
@@ -252,8 +256,7 @@ def test_concurrent_expired_tokens_refresh_once_and_a_restart_keeps_the_new_pair
             assert (tmp_path / "zalo" / "tokens.json").stat().st_mode & 0o077 == 0  # owner only
             restarted = TokenStore(settings, http)                     # a restart reads the stored pair
             assert restarted.current() == standin.access_token
-            rotated = TokenStore(make_settings(tmp_path, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET,
-                                               zalo_oa_secret_key=OA_SECRET, zalo_access_token="new-from-env",
+            rotated = TokenStore(zalo_settings(tmp_path, standin, zalo_access_token="new-from-env",
                                                zalo_refresh_token="r-env"), http)
             assert rotated.current() == "new-from-env"                # new tokens in the environment win
 
@@ -262,9 +265,7 @@ def test_concurrent_expired_tokens_refresh_once_and_a_restart_keeps_the_new_pair
 def test_refresh_ahead_of_expiry_and_with_only_a_refresh_token(tmp_path):
     from assistant.channels.zalo import REFRESH_AHEAD_S, TokenStore
     with ZaloStandIn(APP_ID, APP_SECRET, "a0", "r0") as standin:
-        settings = make_settings(tmp_path, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET,
-                                 zalo_oa_secret_key=OA_SECRET, zalo_refresh_token="r0",
-                                 zalo_api_base=standin.url, zalo_oauth_base=standin.url)
+        settings = zalo_settings(tmp_path, standin, zalo_refresh_token="r0")
         with httpx.Client(timeout=10) as http:
             tokens = TokenStore(settings, http)
             assert tokens.current() == standin.access_token and standin.refreshes == 1  # no access token yet
@@ -278,9 +279,7 @@ def test_refresh_ahead_of_expiry_and_with_only_a_refresh_token(tmp_path):
 def test_a_failed_early_refresh_keeps_the_working_token(tmp_path):
     from assistant.channels.zalo import TokenPair, TokenStore
     with ZaloStandIn(APP_ID, APP_SECRET, "a0", "r0") as standin:
-        settings = make_settings(tmp_path, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET,
-                                 zalo_oa_secret_key=OA_SECRET, zalo_access_token="a0", zalo_refresh_token="wrong",
-                                 zalo_api_base=standin.url, zalo_oauth_base=standin.url)
+        settings = zalo_settings(tmp_path, standin, zalo_access_token="a0", zalo_refresh_token="wrong")
         with httpx.Client(timeout=10) as http:
             tokens = TokenStore(settings, http)
             tokens._pair = TokenPair("a0", "wrong", time.time() + 60)  # expires in a minute
