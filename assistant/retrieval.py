@@ -61,6 +61,7 @@ class HybridRetriever:
     def __init__(self, index: OpenIndex) -> None:
         self.index = index
         self.segmenter = QuerySegmenter(index.vocabulary)
+        self._rows_stating: dict[str, list[int]] = {}  # quantity pattern -> rows of passages matching it
 
     def terms(self, query: str) -> QueryTerms:
         typed = normalize(query)
@@ -87,8 +88,13 @@ class HybridRetriever:
         return any(f" {form} " in typed for form in doc.name_forms(include_superseded=True))
 
     def _stating(self, pattern: str, vector: np.ndarray, n: int) -> list[int]:
-        rx = re.compile(pattern, re.IGNORECASE)
-        rows = [c.row for c in self.index.chunks if rx.search(c.text)]
+        rows = self._rows_stating.get(pattern)
+        if rows is None:  # which passages state such a quantity does not depend on the question
+            rx = re.compile(pattern, re.IGNORECASE)
+            rows = [c.row for c in self.index.chunks if rx.search(c.text)]
+            if len(self._rows_stating) >= 256:
+                self._rows_stating.clear()
+            self._rows_stating[pattern] = rows
         if not rows:
             return []
         sims = self.index.vectors[rows] @ vector
