@@ -22,7 +22,10 @@ những gì | những ai | có được không | có phải không | được kh
 tôi muốn | tôi có | chúng tôi | gia đình tôi | con tôi | bố tôi | mẹ tôi | cho tôi hỏi | xin hỏi |
 cần gì | cần những gì | cần làm gì | làm thế nào | làm sao | mấy người | mấy năm | mấy ngày | tối thiểu mấy |
 bao nhiêu người | bao nhiêu phần trăm | bao nhiêu ngày | bao nhiêu năm | bao nhiêu tuổi | tuổi |
-mới | cũ | còn | nữa | thì sao | được không ạ | dân số | được giữ | có được | không được
+mới | cũ | còn | nữa | thì sao | được không ạ | dân số | được giữ | có được | không được |
+bị phạt | phạt bao nhiêu | mức phạt | tiền phạt | giá bao nhiêu | giá là bao nhiêu | bao nhiêu tiền | mấy tiền |
+chi phí | giá cả | công ty | công ty nào | ngân hàng nào | trường nào | rẻ hơn | tốt hơn | có lợi hơn |
+hiệu quả hơn | chậm nộp | tên là gì | tên gì | năm nào | tháng mấy | số điện thoại | ở đâu | lãi suất
 """
 PHRASE_WEIGHT = 30
 

@@ -228,15 +228,21 @@ class OpenIndex:
             raise IndexNotReady(f"index {build_id} was built with EMBEDDINGS={self.meta.get('embedder')}, "
                                 f"the server is configured with {settings.embeddings}; {fix}")
         self._settings = settings
-        # Folded term sets per chunk and document frequencies: what the answer step needs to
-        # judge how much of a question a passage covers, computed once per index, not per answer.
+        # Term sets per chunk and document frequencies, folded and with accents: what the answer
+        # step needs to judge how much of a question a passage covers, computed once per index.
+        # A question typed with diacritics is matched with them ("hộ" is not "hồ", "cá thể" not
+        # "các thể"); one typed without is matched folded.
         from assistant.segment import folded_terms
+        from assistant.text import folded_tokens, tokens, with_bigrams
         self.chunk_terms = [frozenset(folded_terms(c.embed_text)) for c in self.chunks]
-        df: dict[str, int] = {}
-        for terms in self.chunk_terms:
-            for t in terms:
-                df[t] = df.get(t, 0) + 1
-        self.df = df
+        self.chunk_terms_accented = [frozenset(with_bigrams(tokens(c.embed_text))) for c in self.chunks]
+        self.df = _document_frequencies(self.chunk_terms)
+        self.df_accented = _document_frequencies(self.chunk_terms_accented)
+        # What a passage states, for the checks of what a question asks (a year, an amount, a
+        # name): its headings and text, without the document's own name ("Nghị định 92/2024"
+        # states no figure for 2024).
+        self._statements = ["\n".join(c.path[1:] + [c.text]) for c in self.chunks]
+        self._statements_folded = [" ".join(folded_tokens(t)) for t in self._statements]
         self.topic_phrases = self._topic_phrases()
         self._collection = None
         self._collection_lock = threading.Lock()
@@ -277,6 +283,18 @@ class OpenIndex:
                     phrases.add(tri)
             phrases |= d.name_forms()
         return frozenset(phrases)
+
+    def statement(self, row: int) -> tuple[str, str]:
+        """What a chunk states (headings below the document and its text), as written and
+        accent-folded with syllables joined by single spaces."""
+        return self._statements[row], self._statements_folded[row]
+
+    def names_topic(self, question: str) -> bool:
+        """The question names what the corpus is about (a title phrase or a document number).
+        Used to report refusals of on-topic and off-topic questions apart, never to decide one."""
+        from assistant.text import folded_tokens
+        text = " " + " ".join(folded_tokens(question)) + " "
+        return any(f" {p} " in text for p in self.topic_phrases)
 
     @property
     def document_count(self) -> int:
@@ -349,6 +367,14 @@ class OpenIndex:
         if self._settings.chroma_server:
             return f"the Chroma server at {self._settings.chroma_host}:{self._settings.chroma_port}"
         return "the embedded Chroma store"
+
+
+def _document_frequencies(term_sets: list[frozenset[str]]) -> dict[str, int]:
+    df: dict[str, int] = {}
+    for terms in term_sets:
+        for t in terms:
+            df[t] = df.get(t, 0) + 1
+    return df
 
 
 class IndexHolder:

@@ -34,14 +34,23 @@ _EQUIVALENTS = [
 ]
 
 
-def lexical_expansions(text: str) -> list[str]:
-    """Phrases the documents would use for what the question says. Matched with accents
-    ("lượng" is not "lương"); the caller passes the question with diacritics restored."""
+def equivalents_in(text: str) -> list[tuple[str, list[str]]]:
+    """Each phrase of the question that the documents may say otherwise, with their phrases
+    for it. Matched with accents ("lượng" is not "lương"); the caller passes the question with
+    diacritics restored."""
     f = " " + " ".join(re.findall(r"\w+", normalize(text).lower())) + " "
-    extra: list[str] = []
+    found: list[tuple[str, list[str]]] = []
     for group in _EQUIVALENTS:
-        if any(" " + p + " " in f for p in group):
-            extra.extend(p for p in group if " " + p + " " not in f)
+        present = [p for p in group if " " + p + " " in f]
+        found.extend((p, [o for o in group if o not in present]) for p in present)
+    return [(p, others) for p, others in found if others]
+
+
+def lexical_expansions(text: str) -> list[str]:
+    """Phrases the documents would use for what the question says."""
+    extra: list[str] = []
+    for _, others in equivalents_in(text):
+        extra.extend(o for o in others if o not in extra)
     return extra
 
 
@@ -123,6 +132,16 @@ _ASKS = re.compile(r"\b(bao nhieu|bao lau|gi|nao|o dau|the nao|ra sao|khi nao)\b
 MIN_SUB_QUESTION_SYLLABLES = 5
 _SENTENCE = re.compile(r"(?<=[.?!])\s+")
 _JOIN = re.compile(r",?\s+(?:và|rồi|đồng thời)\s+|,\s+")
+
+
+def asking_sentences(question: str) -> list[str]:
+    """The sentences of a message that ask, when others only tell ("Tôi đang là thành viên hợp
+    tác xã lúa gạo ... . Một người có được làm thành viên hai hợp tác xã không?"): the story
+    sets the scene, the question says what must be answered. Empty when every sentence asks
+    or none does."""
+    sentences = [s.strip() for s in _SENTENCE.split(normalize(question).strip()) if s.strip()]
+    asks = [s for s in sentences if s.endswith("?") or _ASKS.search(fold(s))]
+    return asks if 0 < len(asks) < len(sentences) else []
 
 
 def sub_questions(question: str) -> list[str]:

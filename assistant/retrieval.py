@@ -3,14 +3,14 @@ reciprocal rank fusion. Each list is one vote; a chunk found by all three rises.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from assistant.index import ChunkRecord, OpenIndex
-from assistant.question import lexical_expansions, quantity_pattern
+from assistant.question import asking_sentences, equivalents_in, lexical_expansions, quantity_pattern
 from assistant.segment import QuerySegmenter, folded_terms, max_match
-from assistant.text import STOPWORDS, folded_tokens, normalize, tokens
+from assistant.text import STOPWORDS, fold, folded_tokens, normalize, tokens
 
 RRF_K = 60
 CANDIDATES = 40
@@ -43,8 +43,14 @@ class QueryTerms:
     typed: str           # the question as typed (normalised)
     words: list[str]
     folded: list[str]
-    own_folded: list[str]  # folded terms of the question alone, without equivalent phrases
+    own_folded: list[str]  # syllables and in-word syllable pairs of the question alone, without equivalents:
+                           # with their accents when the question was typed with them, else folded
     quantity: str | None = None  # what a quantity answer looks like ("\d+ thành viên"), if one is asked
+    # a term of the question also counts as present in a passage that holds all the terms of
+    # one of the law's phrases for it ("ít nhất" for "tối thiểu")
+    alternatives: dict[str, tuple[frozenset[str], ...]] = field(default_factory=dict)
+    accented: bool = False  # typed with diacritics: its own terms keep them
+    context: frozenset[str] = frozenset()  # own terms only in the sentences that tell, not in those that ask
 
 
 def content_folded(text: str) -> list[str]:
@@ -55,6 +61,30 @@ def content_folded(text: str) -> list[str]:
     accent-aware test (measured twice) lifted the no-diacritic variants by about one point
     and lost a development question whose phrasing word ("chủ trương") it then kept."""
     return [t for t in folded_terms(text) if not any(p in STOPWORDS for p in t.split("_"))]
+
+
+def typed_with_diacritics(text: str) -> bool:
+    """Whether the question was typed with diacritics (most Vietnamese syllables carry one)."""
+    syllables = [t for t in tokens(text) if t.isalpha()]
+    return sum(1 for t in syllables if fold(t) != t) >= DIACRITIC_SHARE * max(1, len(syllables))
+
+
+DIACRITIC_SHARE = 0.3  # text typed with diacritics has them on 60-80 % of its syllables, text typed without on none
+
+
+def word_terms(words: list[str], accented: bool = False) -> list[str]:
+    """Folded syllables of the question's content words (stopwords already dropped, with their
+    accents: "dấu" stays, "đâu" goes), and the pairs inside each compound ("dieu_le" from
+    "điều_lệ", "tap_the" from "tập_thể"). Pairs across two words ("sua_dieu" from "sửa điều
+    lệ") are phrasing, not a term a passage could hold: counting them made a question's own
+    wording look absent from the passage that answers it."""
+    out: list[str] = []
+    for word in words:
+        syllables = [s.lower() if accented else fold(s) for s in word.split("_")]
+        for t in syllables + [f"{a}_{b}" for a, b in zip(syllables, syllables[1:])]:
+            if t not in out:
+                out.append(t)
+    return out
 
 
 class HybridRetriever:
@@ -71,14 +101,27 @@ class HybridRetriever:
         if text != typed:
             words += [w for w in self.segmenter.words(typed) if w not in words]
         folded = content_folded(typed)
-        own = list(folded)
-        extra = lexical_expansions(text)
-        for phrase in extra:  # each phrase on its own, so no pair spans two of them
+        accented = typed_with_diacritics(typed)
+        own = word_terms(self.segmenter.words(typed) if accented else words, accented)
+        asking = asking_sentences(typed)
+        context: frozenset[str] = frozenset()
+        if asking:
+            ask = " ".join(asking)
+            ask_words = self.segmenter.words(ask if accented else restorer.restore(ask)) + self.segmenter.words(ask)
+            context = frozenset(own) - frozenset(word_terms(ask_words, accented))
+        alternatives: dict[str, tuple[frozenset[str], ...]] = {}
+        for phrase, others in equivalents_in(text):
+            alts = tuple(a for a in (frozenset(word_terms(self.segmenter.words(o), accented)) for o in others) if a)
+            for t in word_terms(self.segmenter.words(phrase), accented):
+                alternatives[t] = alternatives.get(t, ()) + alts
+        for phrase in lexical_expansions(text):  # each phrase on its own, so no pair spans two of them
             words += self.segmenter.words(phrase)
             folded += content_folded(phrase)
-        return QueryTerms(text, typed, words, folded, own, quantity_pattern(text, self._first_word))
+        return QueryTerms(text, typed, words, folded, own, quantity_pattern(text, self.unit_after), alternatives,
+                          accented, context)
 
-    def _first_word(self, text: str) -> str | None:
+    def unit_after(self, text: str) -> str | None:
+        """The word that starts `text`, as the index segments it ("ngày làm việc" stays whole)."""
         words = max_match(tokens(text), self.segmenter.vocabulary)
         return words[0].replace("_", " ") if words else None
 

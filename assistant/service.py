@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 
 from assistant import answer as answering
+from assistant.answerability import judge, known_act, known_phrase
+from assistant.asked import asked_for
 from assistant.config import Settings
 from assistant.conversation import is_follow_up, rewrite
 from assistant.embeddings import Embedder, get_embedder
@@ -91,25 +93,29 @@ class AssistantService:
         if qtype.instruction:
             return answering.refusal(index)
         result = self._answer_one(index, question, qtype)
-        if result is None:
-            return answering.refusal(index)
+        if not result.found:
+            return result
         # A message that asks two things ("gửi trong bao lâu, và hồ sơ gồm những gì?") gets
         # the best passage for each of them too, not only what the whole message matched.
         parts = sub_questions(question)
         if parts:
             others = [self._answer_one(index, p, classify(p)) for p in parts]
-            result = answering.merge(result, [o for o in others if o is not None])
+            result = answering.merge(result, others)
         return result
 
-    def _answer_one(self, index: OpenIndex, question: str, qtype) -> answering.Answer | None:
+    def _answer_one(self, index: OpenIndex, question: str, qtype) -> answering.Answer:
         retriever = self._retriever(index)
         terms = retriever.terms(expand(question))
         hits = retriever.search(terms, self.embedder.embed_query(terms.text), k=ANSWER_CANDIDATES)
         weights = answering.query_weights(index, terms)
         scored = answering.rank_evidence(index, hits, weights)
-        if not scored or not answering.is_answerable(index, terms.typed, scored[0]):
-            return None
-        return answering.compose(index, scored, weights, qtype, terms.text)
+        asked = asked_for(terms.typed, terms.text, retriever.unit_after, known_phrase(index), known_act(index))
+        verdict = judge(index, asked, scored)
+        if verdict.nearest is not None:
+            return answering.not_stated(index, verdict.missing.what, verdict.nearest, weights, qtype)
+        if not verdict.answerable:
+            return answering.refusal(index)
+        return answering.compose(index, verdict.scored, weights, qtype, terms.text)
 
     def _history(self, session_id: str) -> list[dict]:
         return self.store.history(session_id, self.settings.session_ttl_minutes * 60, HISTORY_TURNS)

@@ -74,7 +74,7 @@ def with_bigrams(syllables: list[str]) -> list[str]:
 STOPWORDS = frozenset("""
 a à ạ ơi ạh ah vậy vay thì thi là la và va của cua các cac những nhung cho có co không khong được duoc
 bị bi bởi boi với voi về ve tại tai trong từ tu đến den để de khi nào nao gì gi ai đâu dau sao thế the
-bao nhiêu nhieu lâu lau mấy may hay hoặc hoac này nay đó do kia ấy ay nếu neu thể như nhu theo
+bao nhiêu nhieu lâu lau mấy may hay hoặc hoac này nay đó do kia ấy ay nếu neu thể như nhu theo ở
 tôi toi chúng chung ta mình minh bạn ban em anh chị chi ông ong bà ba cháu chau xin hỏi hoi cảm cam ơn on
 muốn muon cần can phải phai làm lam gồm gom việc viec sự su nhé nhe nha hả ha chứ chu đã da sẽ se đang dang
 rằng rang cũng cung thì vẫn van còn con nữa nua rồi roi lại lai mà ma ra vào vao lên len xuống xuong

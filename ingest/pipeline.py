@@ -29,7 +29,7 @@ from ingest.segment import compounds, segment
 from ingest.structure import Node, detect_family, parse
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "8"  # bump when parsing or chunking changes what an unchanged file produces
+PIPELINE_VERSION = "9"  # bump when parsing, chunking or the query models built at ingest change for an unchanged file
 EMBED_BATCH = 16
 
 

@@ -1,0 +1,273 @@
+"""What a question asks for: the kind of fact a passage must state to answer it.
+
+The topic (hợp tác xã, kinh tế tập thể) says a question is in the domain; it says nothing
+about whether the documents answer it. A price needs an amount of money, a rate a percentage
+next to the rate's name, "bao nhiêu thành viên" a number of members, "năm nào" a year, a
+figure "năm 2022" a passage about 2022, "ai là giám đốc Hợp tác xã Chè Tân Cương" that
+cooperative's name, a phone number its digits. This module reads those requirements off the
+question; answerability.py checks them against passages.
+
+Cues are read from the question with its diacritics (restored when typed without), so
+"gia" in "tham gia" is never a price.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.text import fold, normalize
+
+_NUMBER = r"\d+(?:[.,]\d+)*"
+_NUMBER_WORDS = r"(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn)"
+_ASKS_QUANTITY = r"(?:bao nhiêu|mấy|bao lâu)"
+# "mấy" after these is "a few" ("cùng mấy hộ hàng xóm"), not a question (matched folded)
+_FEW = re.compile(r"\b(?:cung|voi|va|ru|moi|nhung|cac|vai)\s+may$")
+# What "mấy" counts when the accents were restored, not typed: "may moc" is "máy móc" (machinery)
+_MEASURES = re.compile(r"(?:người|ngày|tháng|năm|tuần|giờ|lần|bộ|tuổi|thành viên|phần trăm|tiền)\b")
+
+MONEY_UNITS = r"(?:tiền|đồng|nghìn|ngàn|triệu|tỷ|tỉ|vnđ|vnd|usd|đô)"
+TIME_UNITS = r"(?:ngày|tháng|năm|giờ|tuần|quý|phút)"
+# What a passage that answers with money looks like: "01 tỷ đồng", "500.000 đồng", "2 triệu"
+MONEY_IN_TEXT = rf"\b{_NUMBER}\s*(?:đồng|nghìn đồng|ngàn đồng|triệu|tỷ|tỉ|vnđ|vnd)\b"
+PERCENT_IN_TEXT = rf"{_NUMBER}\s*%|\bphần trăm\b"
+DURATION_IN_TEXT = (rf"\b(?:{_NUMBER}|{_NUMBER_WORDS})\s+(?:\w+\s+)?{TIME_UNITS}\b"
+                    r"|\b(?:hằng|hàng|mỗi)\s+(?:ngày|tháng|năm|quý)\b|\bthường niên\b")
+YEAR_IN_TEXT = r"(?<![\d/.-])(?:19|20)\d\d(?![\d/-])"   # not the year inside "92/2024/NĐ-CP"
+MONTH_IN_TEXT = r"\btháng\s+(?:\d{1,2}|một|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)\b"
+# A person's name as documents print it: a title or a family name, then capitalised syllables
+PERSON_IN_TEXT = (r"\b(?:[Ôô]ng|[Bb]à|Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý)"
+                  r"(?:\s+[A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ][^\W\d_]+){1,3}\b")
+CONTACT_IN_TEXT = r"\b\d{3,4}[ .-]?\d{3}[ .-]?\d{3,4}\b|[\w.-]+@[\w-]+\.\w+|\bhttps?://|\bwww\.\w+"
+
+# Nouns whose value is money, and whose value is a rate: the law's words when it states them.
+_MONEY_NOUNS = (r"giá|giá cả|giá thuê|chi phí|phí|lệ phí|tiền|lương|tiền lương|thù lao|phụ cấp|cổ tức|học bổng"
+                r"|bồi thường|mức phạt|tiền phạt|phạt|ngân sách|kinh phí|doanh thu|thu nhập|lợi nhuận")
+_RATE_NOUNS = ("lãi suất", "thuế suất")
+_PENALTY = re.compile(r"\b(?:phạt|xử phạt|hình phạt|phạt tù)\b")
+_PERSON_ASKED = re.compile(r"\btên (?:là )?(?:gì|ai)\b|\b(?:họ tên|họ và tên) (?:là )?gì\b|\b(?:ông|bà|ông bà) nào\b"
+                           r"|\bai (?:đang )?(?:là|giữ chức|làm)\b.*\b(?:hiện nay|hiện tại|bây giờ|nhiệm kỳ này)\b")
+_CONTACT_ASKED = re.compile(r"\b(?:số điện thoại|điện thoại|sđt|hotline|tổng đài|email|e-mail|thư điện tử|website"
+                            r"|trang web|fanpage|số fax)\b.*\b(?:bao nhiêu|gì|số mấy|số nào|ở đâu|nào)\b"
+                            r"|\b(?:số nhà|đường nào|phố nào)\b")
+_YEAR_ASKED = re.compile(r"\bnăm (?:nào|mấy)\b")
+_MONTH_ASKED = re.compile(r"\btháng (?:nào|mấy)\b")
+# How heavy a penalty is: answered only by a passage that states a fine or a prison term
+_PENALTY_ASKED = re.compile(r"\b(?:mức phạt|khung (?:hình )?phạt|tiền phạt|phạt (?:tù )?(?:bao nhiêu|mấy|bao lâu|thế nào|như thế nào|ra sao)"
+                            r"|(?:bị )?(?:xử phạt|xử lý hình sự|phạt) (?:ở )?(?:mức nào|thế nào|như thế nào|ra sao))\b")
+# A business or school asked for by name ("công ty kiểm toán nào", "học ở trường nào"): the
+# documents name public bodies, never firms; a passage answers only if it names one.
+_FIRM_ASKED = re.compile(r"\b(?P<kind>công ty|doanh nghiệp|ngân hàng|(?<!thị )trường(?! hợp)|nhà cung cấp|hãng|siêu thị|cửa hàng)"
+                         r"(?:\s+\w+){0,2}\s+nào\b")
+# Advice: which option is better, cheaper, more profitable, what one should choose, how to
+# prosper. The documents state rules; they rank no options and give no business advice.
+_ADVICE = re.compile(r"\b(?:có lợi|lợi|hiệu quả|tốt|rẻ|dễ|năng suất cao|lãi|đắt) (?:hơn|nhất)\b"
+                     r"|\bhay\b.*\bthì (?:tốt|lợi|có lợi|hiệu quả|rẻ|hay) hơn\b|\bcó nên\b"
+                     r"|\bnên (?:chọn|mua|bán|trồng|nuôi|vay|dùng|sử dụng|đầu tư|trả)\b.*\b(?:hay|nào|hợp lý)\b"
+                     r"|\b(?:làm sao|làm thế nào|làm cách nào|cách nào|bí quyết)\b.*\b(?:có lãi|lãi|giàu|bán được|năng suất"
+                     r"|tin tưởng|thành công|phát triển mạnh)\b")
+# The state of one particular case now ("hồ sơ tôi nộp tuần trước đã được duyệt chưa", "đã có ai
+# đăng ký tên này chưa"): registers and files, not the documents, hold that.
+_CASE_STATUS = re.compile(r"\b(?:hôm qua|hôm nay|sáng nay|tuần trước|tuần này|tháng trước|hôm trước|vừa rồi|vừa nộp)\b"
+                          r".*\bchưa\b|\bđã có ai\b.*\bchưa\b")
+# Another act named in the question ("theo Luật Đất đai", "Bộ luật Hình sự", "Nghị định 45/2021"):
+# what it says is answered only if it is in the corpus.
+_ACT = re.compile(r"\b(?P<kind>Bộ luật|Luật|Nghị định|Nghị quyết|Thông tư|Quyết định|Chỉ thị)\s+(?:số\s+)?"
+                  r"(?P<name>\d+[\w/.-]*|(?:[A-ZĐ][^\W\d_]*)(?:\s+[^\W\d_]+){0,3})")
+_TARGET_WORDS = re.compile(r"\b(?:mục tiêu|chỉ tiêu|phấn đấu|số liệu|thống kê)\b")
+_DOC_KIND = re.compile(r"\b(?:luat|nghi dinh|nghi quyet|thong tu|quyet dinh|hien phap|chi thi|ket luan)\b")  # folded
+_YEAR = re.compile(r"(?<![\d/.-])((?:19|20)\d\d)(?![\d/.-])")
+# An organisation or person referred to by its own name: "Hợp tác xã Chè Tân Cương", "HTX Phú Lộc",
+# "ông Nguyễn Văn A". The name is the run of capitalised words after it (lower-case words inside it).
+_NAMED_AFTER = re.compile(r"\b(?:hợp tác xã|htx|tổ hợp tác|ông|bà)$", re.IGNORECASE)
+_QUOTED = re.compile(r"[\"“”«»'‘’][^\"“”«»'‘’]{1,80}[\"“”«»'‘’]")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One thing a passage must state to answer the question.
+
+    `what` names it for the reader of a refusal ("mức tiền cụ thể"); a passage meets it when
+    `pattern` matches its text and, if `terms` is set, one of those words is in it too
+    ("lãi suất" with a percentage, not any percentage); `folded` patterns are matched on the
+    passage's accent-folded text (names typed any way)."""
+    what: str
+    pattern: str
+    terms: tuple[str, ...] = ()
+    folded: bool = False
+    case_sensitive: bool = False   # the pattern tells a name by its capital letter
+
+    def met_by(self, text: str, folded_text: str) -> bool:
+        hay = folded_text if self.folded else text
+        if not re.search(self.pattern, hay, 0 if self.case_sensitive else re.IGNORECASE):
+            return False
+        return not self.terms or any(re.search(rf"\b{re.escape(t)}\b", text, re.IGNORECASE) for t in self.terms)
+
+
+NEVER = r"(?!x)x"  # no passage states it
+_UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+_CAPITAL = rf"[{_UPPER}][^\W\d_]+"   # a capitalised word
+
+
+@dataclass(frozen=True)
+class Asked:
+    requirements: tuple[Requirement, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.requirements)
+
+
+def _quantity(text: str, unit_after: Callable[[str], str | None], restored: bool) -> Requirement | None:
+    """The kind of quantity asked, from the unit after "bao nhiêu"/"mấy", else from the noun asked about."""
+    for m in re.finditer(rf"\b{_ASKS_QUANTITY}\b", text):
+        if m.group(0) == "mấy" and (_FEW.search(fold(text[:m.end()]))
+                                    or restored and not _MEASURES.match(text[m.end():].strip())):
+            continue
+        if m.group(0) == "bao lâu":
+            return Requirement("thời hạn cụ thể", DURATION_IN_TEXT)
+        after = text[m.end():].strip()
+        unit = unit_after(after) if after else None
+        first = after.split()[0] if after.split() else ""
+        if re.fullmatch(MONEY_UNITS, first):
+            return _money(text)
+        if first in ("phần", "%") and (first == "%" or after.startswith("phần trăm")):
+            return _percent(text)
+        if re.fullmatch(TIME_UNITS, first):
+            return Requirement("thời hạn cụ thể", DURATION_IN_TEXT, _penalty_terms(text))
+        rate = [n for n in _RATE_NOUNS if n in text]
+        if rate:
+            return _percent(text)
+        if re.search(rf"\b(?:{_MONEY_NOUNS})\b", text[:m.start()]) and not (unit and unit in _COUNTABLE):
+            return _money(text)
+        if unit and first not in ("là", "được", "thì", "để", "một", "lần", "phần", "tuổi") and unit not in _VAGUE_UNITS:
+            form = _UNIT_FORMS.get(unit, r"\s+".join(re.escape(w) for w in unit.split()))
+            return Requirement(f"con số cụ thể về {unit}",
+                               rf"\b(?:{_NUMBER}|{_NUMBER_WORDS})\s+(?:\S+\s+){{0,4}}?{form}\b"
+                               rf"|{_NUMBER}\s*%\s+(?:\S+\s+){{0,4}}?{form}\b")
+        return None
+    if any(n in text for n in _RATE_NOUNS):
+        return _percent(text)
+    return None
+
+
+_UNIT_FORMS = {"người": r"(?:người|thành viên|cá nhân)", "xã viên": r"(?:thành viên|xã viên)"}
+_COUNTABLE = {"người", "thành viên", "hợp tác xã", "xã viên", "lần", "bộ", "hộ"}
+_VAGUE_UNITS = {"loại", "nội dung", "trường hợp", "bước", "điều kiện", "giấy tờ", "hồ sơ", "cách", "việc"}
+
+
+def _money(text: str) -> Requirement:
+    return Requirement("mức tiền cụ thể", MONEY_IN_TEXT, _penalty_terms(text))
+
+
+def _percent(text: str) -> Requirement:
+    rate = tuple(n for n in _RATE_NOUNS if n in text)
+    what = f"mức {rate[0]} cụ thể" if rate else "tỷ lệ phần trăm cụ thể"
+    return Requirement(what, PERCENT_IN_TEXT, rate)
+
+
+def _penalty_terms(text: str) -> tuple[str, ...]:
+    """A fine or a prison term is answered by a passage about penalties, not any amount or period."""
+    return ("phạt",) if _PENALTY.search(text) else ()
+
+
+def _years(typed: str) -> list[str]:
+    """Years the question is about, without those that belong to a document's name
+    ("Luật Hợp tác xã 2023", "Nghị định 92/2024")."""
+    out = []
+    low = fold(typed)
+    for m in _YEAR.finditer(low):
+        before = low[max(0, m.start() - 40):m.start()]
+        if _DOC_KIND.search(before):
+            continue
+        out.append(m.group(1))
+    return out
+
+
+def _names(typed: str, known: Callable[[str], bool]) -> list[str]:
+    """Names of the organisations or people asked about, as typed; names in quotation marks are
+    examples of names ("đặt tên «Hợp tác xã Hòa Bình» được không"), not what is asked about."""
+    words = _QUOTED.sub(" , ", typed).split()
+    out = []
+    i = 0
+    while i < len(words):
+        if not _NAMED_AFTER.search(" ".join(words[max(0, i - 3):i])) or not _capitalised(words[i]):
+            i += 1
+            continue
+        run, j, last = [], i, i
+        while j < len(words) and j - last <= 4:  # up to three lower-case words inside a name
+            w = words[j].strip(".,;:!?()")
+            if not w or w != words[j] and not _capitalised(w):
+                break
+            run.append(w)
+            if _capitalised(w):
+                last = j
+            j += 1
+            if w != words[j - 1]:  # punctuation ends the name
+                break
+        name = " ".join(run[:last - i + 1])
+        if name and not known(name):
+            out.append(name)
+        i = last + 1
+    return out
+
+
+def _capitalised(word: str) -> bool:
+    """A capitalised word that is not an abbreviation ("Tân", not "TNHH" or "HTX")."""
+    w = word.strip(".,;:!?()\"'“”")
+    return len(w) > 1 and w[0].isupper() and not w.isupper()
+
+
+def asked_for(typed: str, text: str, unit_after: Callable[[str], str | None],
+              known_phrase: Callable[[str], bool], known_act: Callable[[str], bool] = lambda _: True) -> Asked:
+    """The requirements a passage must meet to answer the question.
+
+    `typed` is the question as typed (its capitals tell names), `text` the question with
+    diacritics restored; `unit_after` reads the word after a counting phrase with the index's
+    segmentation ("ngày làm việc", "hợp tác xã" stay whole); `known_phrase` says whether a
+    capitalised run is the documents' own wording ("Hội đồng quản trị") rather than a name;
+    `known_act` whether an act the question names ("Luật Đất đai") is one of the documents."""
+    reqs: list[Requirement] = []
+    # the cues are read on the question as typed and as restored: restoration may put accents
+    # on a syllable typed bare on purpose ("công ty" -> "công tỷ")
+    for source in dict.fromkeys((typed, text)):
+        low = " ".join(re.findall(r"[\w%]+", normalize(source).lower()))
+        for r in _cues(low, typed, unit_after, restored=source is not typed):
+            if r not in reqs:
+                reqs.append(r)
+    for name in _names(normalize(typed), known_phrase):
+        reqs.append(Requirement(f"thông tin riêng về «{name}»", rf"\b{re.escape(' '.join(fold(name).split()))}\b",
+                                folded=True))
+    for m in _ACT.finditer(normalize(typed)):
+        act = f"{m.group('kind')} {m.group('name')}".strip()
+        if not known_act(act):
+            reqs.append(Requirement(f"nội dung của {act} (văn bản này không có trong các tài liệu trợ lý đang có)", NEVER))
+    return Asked(tuple(reqs))
+
+
+def _cues(low: str, typed: str, unit_after: Callable[[str], str | None], restored: bool) -> list[Requirement]:
+    reqs: list[Requirement] = []
+    quantity = _quantity(low, unit_after, restored)
+    if quantity:
+        reqs.append(quantity)
+    if quantity or _TARGET_WORDS.search(low):
+        for year in _years(normalize(typed)):
+            reqs.append(Requirement(f"số liệu cho năm {year}", rf"\b{year}\b"))
+    if _YEAR_ASKED.search(low):
+        reqs.append(Requirement("mốc năm cụ thể", YEAR_IN_TEXT))
+    if _MONTH_ASKED.search(low):
+        reqs.append(Requirement("mốc thời gian cụ thể", MONTH_IN_TEXT))
+    if _PENALTY_ASKED.search(low) and not quantity:
+        reqs.append(Requirement("mức phạt cụ thể", rf"{MONEY_IN_TEXT}|{DURATION_IN_TEXT}", ("phạt",)))
+    firm = _FIRM_ASKED.search(low)
+    if firm:
+        kind = firm.group("kind")
+        reqs.append(Requirement(f"tên {kind} cụ thể", rf"\b{kind}\s+{_CAPITAL}", case_sensitive=True))
+    if _PERSON_ASKED.search(low):
+        reqs.append(Requirement("tên người cụ thể", PERSON_IN_TEXT, case_sensitive=True))
+    if _CONTACT_ASKED.search(low):
+        reqs.append(Requirement("số điện thoại, địa chỉ hay thông tin liên hệ", CONTACT_IN_TEXT))
+    if _ADVICE.search(low):
+        reqs.append(Requirement("lời khuyên hay so sánh lựa chọn", NEVER))
+    if _CASE_STATUS.search(low):
+        reqs.append(Requirement("tình trạng của một hồ sơ hay trường hợp cụ thể", NEVER))
+    return reqs
