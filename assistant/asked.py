@@ -43,10 +43,21 @@ CONTACT_IN_TEXT = r"\b\d{3,4}[ .-]?\d{3}[ .-]?\d{3,4}\b|[\w.-]+@[\w-]+\.\w+|\bht
 # Nouns whose value is money, and whose value is a rate: the law's words when it states them.
 _MONEY_NOUNS = (r"giá|giá cả|giá thuê|chi phí|phí|lệ phí|tiền|lương|tiền lương|thù lao|phụ cấp|cổ tức|học bổng"
                 r"|bồi thường|mức phạt|tiền phạt|phạt|ngân sách|kinh phí|doanh thu|thu nhập|lợi nhuận")
+# A level set in money or as a share ("mức hỗ trợ", "mức cho vay", "hạn mức"): either answers it
+_LEVEL_NOUNS = r"mức hỗ trợ|mức cho vay|mức vay|hạn mức|mức đóng|mức thu|mức thưởng|mức trích|mức góp"
 _RATE_NOUNS = ("lãi suất", "thuế suất")
+# What a percentage asked for is a percentage of, when the question names it: the passage must name it too
+# ("thuế thu nhập doanh nghiệp ... bao nhiêu phần trăm" is not answered by "5% thu nhập")
+_RATE_SUBJECTS = ("lãi suất", "thuế suất", "thuế", "lệ phí", "phí", "bảo hiểm", "lãi")
 _PENALTY = re.compile(r"\b(?:phạt|xử phạt|hình phạt|phạt tù)\b")
+_NOW = r"(?:hiện nay|hiện tại|bây giờ|năm nay|nhiệm kỳ này)"
 _PERSON_ASKED = re.compile(r"\btên (?:là )?(?:gì|ai)\b|\b(?:họ tên|họ và tên) (?:là )?gì\b|\b(?:ông|bà|ông bà) nào\b"
-                           r"|\bai (?:đang )?(?:là|giữ chức|làm)\b.*\b(?:hiện nay|hiện tại|bây giờ|nhiệm kỳ này)\b")
+                           rf"|\bai (?:đang )?(?:là|giữ chức|làm)\b.*\b{_NOW}\b|\b{_NOW}\b.*\blà ai\b")
+# How many there are now or were last year ("cả nước hiện nay có bao nhiêu hợp tác xã"): a
+# statistic of the world, which laws and programs do not report. "Theo luật hiện nay ... cần
+# bao nhiêu" asks what the law requires, and is not this.
+_STATISTIC_ASKED = re.compile(r"\b(?:hiện nay|hiện tại|năm nay|năm ngoái|năm trước|vừa qua|đến nay|hiện)\b"
+                              r"(?:\s+\w+){0,6}?\s+(?:có|đã có|đạt|được)\s+(?:tất cả\s+|tổng cộng\s+)?(?:bao nhiêu|mấy)\b")
 _CONTACT_ASKED = re.compile(r"\b(?:số điện thoại|điện thoại|sđt|hotline|tổng đài|email|e-mail|thư điện tử|website"
                             r"|trang web|fanpage|số fax)\b.*\b(?:bao nhiêu|gì|số mấy|số nào|ở đâu|nào)\b"
                             r"|\b(?:số nhà|đường nào|phố nào)\b")
@@ -65,7 +76,8 @@ _ADVICE = re.compile(r"\b(?:có lợi|lợi|hiệu quả|tốt|rẻ|dễ|năng s
                      r"|\bhay\b.*\bthì (?:tốt|lợi|có lợi|hiệu quả|rẻ|hay) hơn\b|\bcó nên\b"
                      r"|\bnên (?:chọn|mua|bán|trồng|nuôi|vay|dùng|sử dụng|đầu tư|trả)\b.*\b(?:hay|nào|hợp lý)\b"
                      r"|\b(?:làm sao|làm thế nào|làm cách nào|cách nào|bí quyết)\b.*\b(?:có lãi|lãi|giàu|bán được|năng suất"
-                     r"|tin tưởng|thành công|phát triển mạnh)\b")
+                     r"|tin tưởng|thành công|phát triển mạnh)\b"
+                     r"|\b(?:làm sao|làm thế nào|làm cách nào|cách nào)\s+(?:để\s+)?.*\bhơn\b")
 # The state of one particular case now ("hồ sơ tôi nộp tuần trước đã được duyệt chưa", "đã có ai
 # đăng ký tên này chưa"): registers and files, not the documents, hold that.
 _CASE_STATUS = re.compile(r"\b(?:hôm qua|hôm nay|sáng nay|tuần trước|tuần này|tháng trước|hôm trước|vừa rồi|vừa nộp)\b"
@@ -137,6 +149,8 @@ def _quantity(text: str, unit_after: Callable[[str], str | None], restored: bool
         rate = [n for n in _RATE_NOUNS if n in text]
         if rate:
             return _percent(text)
+        if re.search(rf"\b(?:{_LEVEL_NOUNS})\b", text[:m.start()]) and not (unit and unit in _COUNTABLE):
+            return Requirement("mức cụ thể (số tiền hay tỷ lệ)", rf"{MONEY_IN_TEXT}|{PERCENT_IN_TEXT}")
         if re.search(rf"\b(?:{_MONEY_NOUNS})\b", text[:m.start()]) and not (unit and unit in _COUNTABLE):
             return _money(text)
         if unit and first not in ("là", "được", "thì", "để", "một", "lần", "phần", "tuổi") and unit not in _VAGUE_UNITS:
@@ -160,7 +174,7 @@ def _money(text: str) -> Requirement:
 
 
 def _percent(text: str) -> Requirement:
-    rate = tuple(n for n in _RATE_NOUNS if n in text)
+    rate = tuple(n for n in _RATE_SUBJECTS if re.search(rf"\b{n}\b", text))
     what = f"mức {rate[0]} cụ thể" if rate else "tỷ lệ phần trăm cụ thể"
     return Requirement(what, PERCENT_IN_TEXT, rate)
 
@@ -268,6 +282,8 @@ def _cues(low: str, typed: str, unit_after: Callable[[str], str | None], restore
         reqs.append(Requirement("số điện thoại, địa chỉ hay thông tin liên hệ", CONTACT_IN_TEXT))
     if _ADVICE.search(low):
         reqs.append(Requirement("lời khuyên hay so sánh lựa chọn", NEVER))
+    if _STATISTIC_ASKED.search(low) and not re.search(r"\btheo (?:luật|quy định|pháp luật)\b", low):
+        reqs.append(Requirement("số liệu thống kê hiện nay", NEVER))
     if _CASE_STATUS.search(low):
         reqs.append(Requirement("tình trạng của một hồ sơ hay trường hợp cụ thể", NEVER))
     return reqs

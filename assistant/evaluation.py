@@ -1,7 +1,10 @@
 """`assistant eval`: score a question file in the dev-set format.
 
 A question is answered right when every `all_of` group has one alternative in the answer,
-compared case- and accent-insensitively; `kind: oos` questions are right when refused.
+compared case- and accent-insensitively; `kind: oos` questions (or an empty `all_of`) are right
+when refused. Refusal is reported apart for out-of-scope questions that name the corpus's
+topic (cooperatives, the collective economy, the documents: only what they ask tells they are
+not answered) and for those that do not.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import statistics
 import time
 from pathlib import Path
 
+from assistant.question import expand
 from assistant.text import fold, normalize
 
 
@@ -79,13 +83,19 @@ def percentile(values: list[float], p: float) -> float:
     return values[i]
 
 
+def _rate(refused: int, questions: int) -> dict:
+    return {"questions": questions, "rate": round(refused / questions, 4) if questions else None}
+
+
 def evaluate(service, questions: list[dict], k: int = 5) -> dict:
     latencies: list[float] = []
     right = answerable = recall_hits = refused = oos = cited = answered = label_ok = labelled = 0
     failures: list[dict] = []
     kinds: dict[str, list[int]] = {}
     modes: dict[str, list[int]] = {}   # answer path -> [right, answerable questions it answered]
+    topical = {True: [0, 0], False: [0, 0]}  # names the topic -> [refused, out-of-scope questions]
     ask = getattr(service, "ask", service.answer)  # the full path: the LLM's when one is configured
+    index = service.index()
     for q in questions:
         t0 = time.perf_counter()
         result = ask(q["q"])
@@ -93,8 +103,11 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
         if q["kind"] == "oos" or not q.get("all_of"):
             oos += 1
             refused += not result.found
+            on_topic = index.names_topic(expand(q["q"]))
+            topical[on_topic][0] += not result.found
+            topical[on_topic][1] += 1
             if result.found:
-                failures.append({"id": q["id"], "why": "out of scope but answered"})
+                failures.append({"id": q["id"], "why": f"out of scope ({'on' if on_topic else 'off'}-topic) but answered"})
             continue
         answerable += 1
         if result.found:
@@ -127,6 +140,8 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
         "by_mode": {m: {"questions": n, "answer_accuracy": round(r / n, 4)} for m, (r, n) in sorted(modes.items())},
         "out_of_scope": oos,
         "refusal_rate": round(refused / oos, 4) if oos else None,
+        "refusal_on_topic": _rate(*topical[True]),
+        "refusal_off_topic": _rate(*topical[False]),
         "latency_ms": {"p50": round(statistics.median(latencies), 1) if latencies else 0.0,
                        "p95": round(percentile(latencies, 95), 1)},
         "failures": failures,

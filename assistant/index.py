@@ -36,6 +36,7 @@ from assistant.config import Settings
 log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
+TOPIC_SHARE = 0.02  # a title phrase is a topic of the corpus when this share of its chunks holds it
 INDEXES = "indexes"
 FORMAT_VERSION = 2
 
@@ -266,11 +267,14 @@ class OpenIndex:
 
     def _topic_phrases(self) -> frozenset[str]:
         """What this corpus is about, read from its own titles: three-syllable phrases of the
-        document titles ("hop tac xa", "kinh te tap", "to hop tac") that recur in the text,
-        plus the documents' numbers. A question naming one of them is on topic."""
-        from assistant.text import STOPWORDS, fold, folded_tokens
+        document titles that run through its text ("hop tac xa", "kinh te tap", "to hop tac":
+        in at least TOPIC_SHARE of the chunks, so title words such as "nâng cao hiệu" or
+        "nghị quyết số" are not topics), plus the documents' names and numbers. Used to report
+        refusals of on-topic and off-topic questions apart; answerability never looks at it."""
+        from assistant.text import STOPWORDS, folded_tokens
 
         bodies = [" ".join(folded_tokens(c.text)) for c in self.chunks]
+        least = max(5, int(TOPIC_SHARE * len(bodies)))
         phrases: set[str] = set()
         for d in self.documents.values():
             words = folded_tokens(f"{d.title} {d.short}")
@@ -279,7 +283,7 @@ class OpenIndex:
                 if any(w.isdigit() for w in tri) or tri[0] in STOPWORDS or tri[2] in STOPWORDS:
                     continue
                 tri = " ".join(tri)
-                if sum(1 for b in bodies if tri in b) >= max(5, len(bodies) // 200):
+                if sum(1 for b in bodies if tri in b) >= least:
                     phrases.add(tri)
             phrases |= d.name_forms()
         return frozenset(phrases)
