@@ -82,11 +82,14 @@ def known_act(index: OpenIndex):
 
 
 def known_phrase(index: OpenIndex):
-    """Whether a capitalised run of the question is the documents' own wording ("Hội đồng
-    quản trị", "Việt Nam"): every pair of its syllables occurs in them."""
-    def known(name: str) -> bool:
-        syllables = fold(name).split()
+    """Whether a phrase of the question is the documents' own wording ("Hội đồng quản trị",
+    "giấy chứng nhận đăng ký"): every pair of its syllables occurs in them, compared with
+    accents when the phrase has them ("ký nhãn" is not "ký nhận")."""
+    def known(phrase: str) -> bool:
+        accented = fold(phrase) != phrase.lower()
+        syllables = phrase.lower().split() if accented else fold(phrase).split()
+        df = index.df_accented if accented else index.df
         if len(syllables) == 1:
-            return syllables[0] in index.df
-        return all(f"{a}_{b}" in index.df for a, b in zip(syllables, syllables[1:]))
+            return syllables[0] in df
+        return all(f"{a}_{b}" in df for a, b in zip(syllables, syllables[1:]))
     return known

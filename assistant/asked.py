@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from assistant.text import fold, normalize
+from assistant.question import asking_sentences
+from assistant.text import STOPWORDS, fold, normalize
 
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _NUMBER_WORDS = r"(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn)"
@@ -44,15 +45,16 @@ CONTACT_IN_TEXT = r"\b\d{3,4}[ .-]?\d{3}[ .-]?\d{3,4}\b|[\w.-]+@[\w-]+\.\w+|\bht
 _MONEY_NOUNS = (r"giá|giá cả|giá thuê|chi phí|phí|lệ phí|tiền|lương|tiền lương|thù lao|phụ cấp|cổ tức|học bổng"
                 r"|bồi thường|mức phạt|tiền phạt|phạt|ngân sách|kinh phí|doanh thu|thu nhập|lợi nhuận")
 # A level set in money or as a share ("mức hỗ trợ", "mức cho vay", "hạn mức"): either answers it
-_LEVEL_NOUNS = r"mức hỗ trợ|mức cho vay|mức vay|hạn mức|mức đóng|mức thu|mức thưởng|mức trích|mức góp"
-_RATE_NOUNS = ("lãi suất", "thuế suất")
+_LEVEL_NOUNS = r"mức hỗ trợ|mức cho vay|mức vay|hạn mức|mức đóng|mức thu|mức thưởng|mức trích|mức góp|thuế"
+_RATE_NOUNS = ("lãi suất", "thuế suất", "lãi")
 # What a percentage asked for is a percentage of, when the question names it: the passage must name it too
 # ("thuế thu nhập doanh nghiệp ... bao nhiêu phần trăm" is not answered by "5% thu nhập")
 _RATE_SUBJECTS = ("lãi suất", "thuế suất", "thuế", "lệ phí", "phí", "bảo hiểm", "lãi")
 _PENALTY = re.compile(r"\b(?:phạt|xử phạt|hình phạt|phạt tù)\b")
 _NOW = r"(?:hiện nay|hiện tại|bây giờ|năm nay|nhiệm kỳ này)"
 _PERSON_ASKED = re.compile(r"\btên (?:là )?(?:gì|ai)\b|\b(?:họ tên|họ và tên) (?:là )?gì\b|\b(?:ông|bà|ông bà) nào\b"
-                           rf"|\bai (?:đang )?(?:là|giữ chức|làm)\b.*\b{_NOW}\b|\b{_NOW}\b.*\blà ai\b")
+                           rf"|\bai (?:đang )?(?:là|giữ chức|làm)\b.*\b{_NOW}\b|\b{_NOW}\b.*\blà ai\b"
+                           r"|\bai đang (?:là|giữ|làm|phụ trách)\b")
 # How many there are now or were last year ("cả nước hiện nay có bao nhiêu hợp tác xã"): a
 # statistic of the world, which laws and programs do not report. "Theo luật hiện nay ... cần
 # bao nhiêu" asks what the law requires, and is not this.
@@ -60,12 +62,29 @@ _STATISTIC_ASKED = re.compile(r"\b(?:hiện nay|hiện tại|năm nay|năm ngoá
                               r"(?:\s+\w+){0,6}?\s+(?:có|đã có|đạt|được)\s+(?:tất cả\s+|tổng cộng\s+)?(?:bao nhiêu|mấy)\b")
 _CONTACT_ASKED = re.compile(r"\b(?:số điện thoại|điện thoại|sđt|hotline|tổng đài|email|e-mail|thư điện tử|website"
                             r"|trang web|fanpage|số fax)\b.*\b(?:bao nhiêu|gì|số mấy|số nào|ở đâu|nào)\b"
-                            r"|\b(?:số nhà|đường nào|phố nào)\b")
+                            r"|\b(?:số nhà|đường nào|phố nào)\b"
+                            r"|\bxin\s+(?:số điện thoại|sđt|số|email|địa chỉ email|hotline)\b")
 _YEAR_ASKED = re.compile(r"\bnăm (?:nào|mấy)\b")
 _MONTH_ASKED = re.compile(r"\btháng (?:nào|mấy)\b")
+# When or where a particular event takes place ("hội nghị sơ kết năm nay tổ chức khi nào"): news, not rules
+_EVENT_ASKED = re.compile(r"\b(?:hôm nay|ngày mai|tuần này|tuần tới|tuần sau|tháng này|tháng tới|tháng sau|năm nay|sắp tới)\b"
+                          r".*\b(?:tổ chức|diễn ra|khai mạc|họp|mở)\b.*\b(?:vào ngày nào|khi nào|bao giờ|ở đâu|tháng mấy|ngày mấy)\b")
+# The day of an event ("tổ chức vào ngày nào"); "từ ngày nào" asks when a rule starts to apply,
+# which the documents often answer with an event ("kể từ ngày được cấp"), so it is not this.
+_DAY_ASKED = re.compile(r"\b(?:vào ngày nào|ngày mấy|vào hôm nào|diễn ra khi nào|tổ chức khi nào|khai mạc khi nào)\b")
+DATE_IN_TEXT = r"\bngày\s+\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{4}\b"
+# A permit, certificate or code named in the question ("giấy phép xây dựng", "chứng nhận VietGAP",
+# "mã số vùng trồng"): answered only if the documents know it, i.e. they have the noun with the
+# first word of its name ("giấy chứng nhận đăng ký ..." and "mã số thuế" are theirs).
+_PERMIT = re.compile(r"\b(?P<noun>giấy phép|giấy chứng nhận|chứng nhận|công nhận|chứng chỉ|giấy xác nhận|mã số)\s+(?P<rest>[^\W\d_]+(?:\s+[^\W\d_]+){0,3})")
+_NOT_A_NAME = frozenset("""cho để thì ở của gồm ra như cần bị được phải có không và hay hoặc tại với khi mà nào gì là theo do
+về trong đã đang sẽ xin làm nộp thế sao mới lại này đó mất hết cũ riêng ạ nhé""".split())
+# How people name the cooperative's own registration certificate ("giấy phép kinh doanh")
+_REGISTRATION = re.compile(r"^giấy phép (?:kinh doanh|thành lập|hoạt động|đăng ký|mở)(?: hợp tác xã| htx| tổ hợp tác)?$")
 # How heavy a penalty is: answered only by a passage that states a fine or a prison term
 _PENALTY_ASKED = re.compile(r"\b(?:mức phạt|khung (?:hình )?phạt|tiền phạt|phạt (?:tù )?(?:bao nhiêu|mấy|bao lâu|thế nào|như thế nào|ra sao)"
-                            r"|(?:bị )?(?:xử phạt|xử lý hình sự|phạt) (?:ở )?(?:mức nào|thế nào|như thế nào|ra sao))\b")
+                            r"|(?:bị )?(?:xử phạt|xử lý hình sự|phạt)(?:\s+\w+){0,3}?\s+(?:ở\s+)?(?:mức nào|khung nào"
+                            r"|thế nào|như thế nào|ra sao))\b")
 # A business or school asked for by name ("công ty kiểm toán nào", "học ở trường nào"): the
 # documents name public bodies, never firms; a passage answers only if it names one.
 _FIRM_ASKED = re.compile(r"\b(?P<kind>công ty|doanh nghiệp|ngân hàng|(?<!thị )trường(?! hợp)|nhà cung cấp|hãng|siêu thị|cửa hàng)"
@@ -74,10 +93,14 @@ _FIRM_ASKED = re.compile(r"\b(?P<kind>công ty|doanh nghiệp|ngân hàng|(?<!th
 # prosper. The documents state rules; they rank no options and give no business advice.
 _ADVICE = re.compile(r"\b(?:có lợi|lợi|hiệu quả|tốt|rẻ|dễ|năng suất cao|lãi|đắt) (?:hơn|nhất)\b"
                      r"|\bhay\b.*\bthì (?:tốt|lợi|có lợi|hiệu quả|rẻ|hay) hơn\b|\bcó nên\b"
-                     r"|\bnên (?:chọn|mua|bán|trồng|nuôi|vay|dùng|sử dụng|đầu tư|trả)\b.*\b(?:hay|nào|hợp lý)\b"
+                     r"|\bnên (?:chọn|mua|bán|trồng|nuôi|vay|dùng|sử dụng|đầu tư|trả|học)\b.*\b(?:hay|nào|gì|hợp lý)\b"
                      r"|\b(?:làm sao|làm thế nào|làm cách nào|cách nào|bí quyết)\b.*\b(?:có lãi|lãi|giàu|bán được|năng suất"
                      r"|tin tưởng|thành công|phát triển mạnh)\b"
                      r"|\b(?:làm sao|làm thế nào|làm cách nào|cách nào)\s+(?:để\s+)?.*\bhơn\b")
+# Which cooperatives of a place ("hợp tác xã nào trong tỉnh đang tuyển kế toán"): the documents
+# name no particular cooperative.
+_WHICH_LOCAL = re.compile(r"\b(?:hợp tác xã|tổ hợp tác|liên hiệp hợp tác xã) nào\s+(?:trong|ở|tại|của)\s+"
+                          r"(?:tỉnh|huyện|xã|thành phố|vùng|địa phương|thôn|làng)\b")
 # The state of one particular case now ("hồ sơ tôi nộp tuần trước đã được duyệt chưa", "đã có ai
 # đăng ký tên này chưa"): registers and files, not the documents, hold that.
 _CASE_STATUS = re.compile(r"\b(?:hôm qua|hôm nay|sáng nay|tuần trước|tuần này|tháng trước|hôm trước|vừa rồi|vừa nộp)\b"
@@ -85,7 +108,7 @@ _CASE_STATUS = re.compile(r"\b(?:hôm qua|hôm nay|sáng nay|tuần trước|tu�
 # Another act named in the question ("theo Luật Đất đai", "Bộ luật Hình sự", "Nghị định 45/2021"):
 # what it says is answered only if it is in the corpus.
 _ACT = re.compile(r"\b(?P<kind>Bộ luật|Luật|Nghị định|Nghị quyết|Thông tư|Quyết định|Chỉ thị)\s+(?:số\s+)?"
-                  r"(?P<name>\d+[\w/.-]*|(?:[A-ZĐ][^\W\d_]*)(?:\s+[^\W\d_]+){0,3})")
+                  r"(?P<name>\d+[\w/.-]*|(?:[A-ZĐ][^\W\d_]*)(?:\s+[^\W\d_]+){0,3}|về(?:\s+[^\W\d_,.?]+){1,5})")
 _TARGET_WORDS = re.compile(r"\b(?:mục tiêu|chỉ tiêu|phấn đấu|số liệu|thống kê)\b")
 _DOC_KIND = re.compile(r"\b(?:luat|nghi dinh|nghi quyet|thong tu|quyet dinh|hien phap|chi thi|ket luan)\b")  # folded
 _YEAR = re.compile(r"(?<![\d/.-])((?:19|20)\d\d)(?![\d/.-])")
@@ -113,7 +136,10 @@ class Requirement:
         hay = folded_text if self.folded else text
         if not re.search(self.pattern, hay, 0 if self.case_sensitive else re.IGNORECASE):
             return False
-        return not self.terms or any(re.search(rf"\b{re.escape(t)}\b", text, re.IGNORECASE) for t in self.terms)
+        # a term typed with accents is compared with them ("thuế" is not "thuê"), one typed without, folded
+        return not self.terms or any(
+            re.search(rf"\b{re.escape(t)}\b", text, re.IGNORECASE) if fold(t) != t
+            else re.search(rf"\b{re.escape(t)}\b", folded_text) for t in self.terms)
 
 
 NEVER = r"(?!x)x"  # no passage states it
@@ -136,7 +162,7 @@ def _quantity(text: str, unit_after: Callable[[str], str | None], restored: bool
                                     or restored and not _MEASURES.match(text[m.end():].strip())):
             continue
         if m.group(0) == "bao lâu":
-            return Requirement("thời hạn cụ thể", DURATION_IN_TEXT)
+            return _duration(text, m.start())
         after = text[m.end():].strip()
         unit = unit_after(after) if after else None
         first = after.split()[0] if after.split() else ""
@@ -145,21 +171,22 @@ def _quantity(text: str, unit_after: Callable[[str], str | None], restored: bool
         if first in ("phần", "%") and (first == "%" or after.startswith("phần trăm")):
             return _percent(text)
         if re.fullmatch(TIME_UNITS, first):
-            return Requirement("thời hạn cụ thể", DURATION_IN_TEXT, _penalty_terms(text))
-        rate = [n for n in _RATE_NOUNS if n in text]
-        if rate:
+            return _duration(text, m.start())
+        if any(re.search(rf"\b{n}\b", text) for n in _RATE_NOUNS) or re.search(r"\b(?:tỷ lệ|tỉ lệ)\b", text[:m.start()]):
             return _percent(text)
-        if re.search(rf"\b(?:{_LEVEL_NOUNS})\b", text[:m.start()]) and not (unit and unit in _COUNTABLE):
-            return Requirement("mức cụ thể (số tiền hay tỷ lệ)", rf"{MONEY_IN_TEXT}|{PERCENT_IN_TEXT}")
+        level = re.search(rf"\b(?:{_LEVEL_NOUNS})\b", text[:m.start()])
+        if level and not (unit and unit in _COUNTABLE):
+            return Requirement(f"{level.group(0)} cụ thể (số tiền hay tỷ lệ)", rf"{MONEY_IN_TEXT}|{PERCENT_IN_TEXT}",
+                               ("thuế",) if level.group(0) == "thuế" else ())
         if re.search(rf"\b(?:{_MONEY_NOUNS})\b", text[:m.start()]) and not (unit and unit in _COUNTABLE):
             return _money(text)
-        if unit and first not in ("là", "được", "thì", "để", "một", "lần", "phần", "tuổi") and unit not in _VAGUE_UNITS:
+        if unit and first not in ("là", "được", "thì", "để", "một", "phần") and unit not in _VAGUE_UNITS:
             form = _UNIT_FORMS.get(unit, r"\s+".join(re.escape(w) for w in unit.split()))
             return Requirement(f"con số cụ thể về {unit}",
                                rf"\b(?:{_NUMBER}|{_NUMBER_WORDS})\s+(?:\S+\s+){{0,4}}?{form}\b"
                                rf"|{_NUMBER}\s*%\s+(?:\S+\s+){{0,4}}?{form}\b")
         return None
-    if any(n in text for n in _RATE_NOUNS):
+    if any(re.search(rf"\b{n}\b", text) for n in _RATE_NOUNS):
         return _percent(text)
     return None
 
@@ -169,8 +196,27 @@ _COUNTABLE = {"người", "thành viên", "hợp tác xã", "xã viên", "lần"
 _VAGUE_UNITS = {"loại", "nội dung", "trường hợp", "bước", "điều kiện", "giấy tờ", "hồ sơ", "cách", "việc"}
 
 
+# Words between a duration's subject and "bao lâu"/"mấy ngày" ("nghỉ phép năm tối đa là bao nhiêu ngày")
+_BEFORE_ASK = frozenset("""là được có phải tối đa thiểu khoảng trong vòng mất hết tốn cần ít nhất nhiều sau trước thì bị
+cho tới đến vào chậm kéo dài năm tháng ngày một mỗi""".split())
+
+
+def _duration(text: str, ask: int) -> Requirement:
+    """A period asked for: a passage must state one, beside what lasts that long (the word
+    before the question in its clause: "nghỉ phép năm bao nhiêu ngày" is not answered by any
+    "30 ngày"; in "..., và bao lâu thì được cấp" nothing before it says)."""
+    clause = re.split(r"[,;]|\bvà\b|\bthì\b", text[:ask])[-1]
+    words = re.findall(r"[^\W\d_]+", clause)
+    subject = next((w for w in reversed(words) if w not in _BEFORE_ASK and w not in STOPWORDS), None)
+    if _PENALTY.search(text):
+        return Requirement("mức phạt cụ thể", PENALTY_IN_TEXT)
+    return Requirement("thời hạn cụ thể", DURATION_IN_TEXT, (subject,) if subject else ())
+
+
 def _money(text: str) -> Requirement:
-    return Requirement("mức tiền cụ thể", MONEY_IN_TEXT, _penalty_terms(text))
+    if _PENALTY.search(text):
+        return Requirement("mức phạt cụ thể", PENALTY_IN_TEXT)
+    return Requirement("mức tiền cụ thể", MONEY_IN_TEXT)
 
 
 def _percent(text: str) -> Requirement:
@@ -179,9 +225,9 @@ def _percent(text: str) -> Requirement:
     return Requirement(what, PERCENT_IN_TEXT, rate)
 
 
-def _penalty_terms(text: str) -> tuple[str, ...]:
-    """A fine or a prison term is answered by a passage about penalties, not any amount or period."""
-    return ("phạt",) if _PENALTY.search(text) else ()
+# A fine or a prison term as a passage states it: a number within a few words after "phạt"
+# ("phạt tiền từ 10.000.000 đồng", "phạt tù từ 01 năm"), not any amount or period beside it
+PENALTY_IN_TEXT = r"\bphạt\b(?:\s+[^\s\d]+){0,4}?\s+(?:từ\s+)?\d"
 
 
 def _years(typed: str) -> list[str]:
@@ -225,6 +271,24 @@ def _names(typed: str, known: Callable[[str], bool]) -> list[str]:
     return out
 
 
+def _permit_requirements(low: str, known_phrase: Callable[[str], bool]) -> list[Requirement]:
+    """Permits, certificates and codes the question names that the documents do not know (not
+    counting the cooperative's own registration certificate in people's words: "giấy phép kinh doanh")."""
+    out = []
+    for m in _PERMIT.finditer(low):
+        words = []
+        for w in m.group("rest").split():
+            if w in _NOT_A_NAME or w in STOPWORDS:
+                break
+            words.append(w)
+        if not words:
+            continue
+        permit = f"{m.group('noun')} {' '.join(words)}"
+        if not _REGISTRATION.match(permit) and not known_phrase(f"{m.group('noun')} {words[0]}"):
+            out.append(Requirement(f"quy định về «{permit}»", NEVER))
+    return out
+
+
 def _capitalised(word: str) -> bool:
     """A capitalised word that is not an abbreviation ("Tân", not "TNHH" or "HTX")."""
     w = word.strip(".,;:!?()\"'“”")
@@ -241,37 +305,47 @@ def asked_for(typed: str, text: str, unit_after: Callable[[str], str | None],
     capitalised run is the documents' own wording ("Hội đồng quản trị") rather than a name;
     `known_act` whether an act the question names ("Luật Đất đai") is one of the documents."""
     reqs: list[Requirement] = []
-    # the cues are read on the question as typed and as restored: restoration may put accents
-    # on a syllable typed bare on purpose ("công ty" -> "công tỷ")
-    for source in dict.fromkeys((typed, text)):
-        low = " ".join(re.findall(r"[\w%]+", normalize(source).lower()))
-        for r in _cues(low, typed, unit_after, restored=source is not typed):
-            if r not in reqs:
+    # Only the sentences that ask are read when others tell a story ("anh ấy đi xuất khẩu lao
+    # động mấy tháng" says how long, it does not ask). The cues are read on the question as
+    # typed and as restored: restoration may put accents on a syllable typed bare on purpose
+    # ("công ty" -> "công tỷ").
+    typed_ask = " ".join(asking_sentences(typed)) or typed
+    text_ask = " ".join(asking_sentences(text)) or text
+    for source, restored in ((typed_ask, False), (text_ask, text != typed)):
+        low = " ".join(re.findall(r"[\w%]+|[,;]", normalize(source).lower()))
+        for r in _cues(low, unit_after, restored) + _permit_requirements(low, known_phrase):
+            if restored:  # a restored accent may be wrong: its words are compared folded
+                r = replace(r, terms=tuple(fold(t) for t in r.terms))
+            if all(r.what != have.what for have in reqs):  # the typed reading first
                 reqs.append(r)
-    for name in _names(normalize(typed), known_phrase):
+    for name in _names(normalize(typed_ask), known_phrase):
         reqs.append(Requirement(f"thông tin riêng về «{name}»", rf"\b{re.escape(' '.join(fold(name).split()))}\b",
                                 folded=True))
-    for m in _ACT.finditer(normalize(typed)):
+    for m in _ACT.finditer(normalize(typed_ask)):
         act = f"{m.group('kind')} {m.group('name')}".strip()
         if not known_act(act):
             reqs.append(Requirement(f"nội dung của {act} (văn bản này không có trong các tài liệu trợ lý đang có)", NEVER))
     return Asked(tuple(reqs))
 
 
-def _cues(low: str, typed: str, unit_after: Callable[[str], str | None], restored: bool) -> list[Requirement]:
+def _cues(low: str, unit_after: Callable[[str], str | None], restored: bool) -> list[Requirement]:
     reqs: list[Requirement] = []
     quantity = _quantity(low, unit_after, restored)
     if quantity:
         reqs.append(quantity)
     if quantity or _TARGET_WORDS.search(low):
-        for year in _years(normalize(typed)):
+        for year in _years(low):
             reqs.append(Requirement(f"số liệu cho năm {year}", rf"\b{year}\b"))
     if _YEAR_ASKED.search(low):
         reqs.append(Requirement("mốc năm cụ thể", YEAR_IN_TEXT))
     if _MONTH_ASKED.search(low):
         reqs.append(Requirement("mốc thời gian cụ thể", MONTH_IN_TEXT))
+    if _EVENT_ASKED.search(low):
+        reqs.append(Requirement("thời gian hay địa điểm của một sự kiện cụ thể", NEVER))
+    if _DAY_ASKED.search(low):
+        reqs.append(Requirement("ngày cụ thể", DATE_IN_TEXT))
     if _PENALTY_ASKED.search(low) and not quantity:
-        reqs.append(Requirement("mức phạt cụ thể", rf"{MONEY_IN_TEXT}|{DURATION_IN_TEXT}", ("phạt",)))
+        reqs.append(Requirement("mức phạt cụ thể", PENALTY_IN_TEXT))
     firm = _FIRM_ASKED.search(low)
     if firm:
         kind = firm.group("kind")
@@ -284,6 +358,8 @@ def _cues(low: str, typed: str, unit_after: Callable[[str], str | None], restore
         reqs.append(Requirement("lời khuyên hay so sánh lựa chọn", NEVER))
     if _STATISTIC_ASKED.search(low) and not re.search(r"\btheo (?:luật|quy định|pháp luật)\b", low):
         reqs.append(Requirement("số liệu thống kê hiện nay", NEVER))
+    if _WHICH_LOCAL.search(low):
+        reqs.append(Requirement("tên hợp tác xã cụ thể", NEVER))
     if _CASE_STATUS.search(low):
         reqs.append(Requirement("tình trạng của một hồ sơ hay trường hợp cụ thể", NEVER))
     return reqs
