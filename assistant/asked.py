@@ -91,7 +91,8 @@ _FIRM_ASKED = re.compile(r"\b(?P<kind>công ty|doanh nghiệp|ngân hàng|(?<!th
                          r"(?:\s+\w+){0,2}\s+nào\b")
 # Advice: which option is better, cheaper, more profitable, what one should choose, how to
 # prosper. The documents state rules; they rank no options and give no business advice.
-_ADVICE = re.compile(r"\b(?:có lợi|lợi|hiệu quả|tốt|rẻ|dễ|năng suất cao|lãi|đắt) (?:hơn|nhất)\b"
+_ADVICE = re.compile(r"\b(?:có lợi|lợi|hiệu quả|tốt|rẻ|dễ|năng suất cao|lãi|đắt)(?:\s+\w+){0,3}?\s+(?:hơn|nhất)\b"
+                     r"|\b(?:tôi|em|mình|chúng tôi|hợp tác xã|tổ hợp tác) nên\b.*\bhay\b"
                      r"|\bhay\b.*\bthì (?:tốt|lợi|có lợi|hiệu quả|rẻ|hay) hơn\b|\bcó nên\b"
                      r"|\bnên (?:chọn|mua|bán|trồng|nuôi|vay|dùng|sử dụng|đầu tư|trả|học)\b.*\b(?:hay|nào|gì|hợp lý)\b"
                      r"|\b(?:làm sao|làm thế nào|làm cách nào|cách nào|bí quyết)\b.*\b(?:có lãi|lãi|giàu|bán được|năng suất"
@@ -104,7 +105,8 @@ _WHICH_LOCAL = re.compile(r"\b(?:hợp tác xã|tổ hợp tác|liên hiệp h�
 # The state of one particular case now ("hồ sơ tôi nộp tuần trước đã được duyệt chưa", "đã có ai
 # đăng ký tên này chưa"): registers and files, not the documents, hold that.
 _CASE_STATUS = re.compile(r"\b(?:hôm qua|hôm nay|sáng nay|tuần trước|tuần này|tháng trước|hôm trước|vừa rồi|vừa nộp)\b"
-                          r".*\bchưa\b|\bđã có ai\b.*\bchưa\b")
+                          r".*\bchưa\b|\bđã có ai\b.*\bchưa\b"
+                          r"|\bcó đang (?:giữ|xử lý|thụ lý|xem xét|duyệt|lưu|làm hồ sơ)\b")
 # Another act named in the question ("theo Luật Đất đai", "Bộ luật Hình sự", "Nghị định 45/2021"):
 # what it says is answered only if it is in the corpus.
 _ACT = re.compile(r"\b(?P<kind>Bộ luật|Luật|Nghị định|Nghị quyết|Thông tư|Quyết định|Chỉ thị)\s+(?:số\s+)?"
@@ -186,7 +188,7 @@ def _quantity(text: str, unit_after: Callable[[str], str | None], restored: bool
                                rf"\b(?:{_NUMBER}|{_NUMBER_WORDS})\s+(?:\S+\s+){{0,4}}?{form}\b"
                                rf"|{_NUMBER}\s*%\s+(?:\S+\s+){{0,4}}?{form}\b")
         return None
-    if any(re.search(rf"\b{n}\b", text) for n in _RATE_NOUNS):
+    if any(re.search(rf"\b{n}\b", text) for n in _RATE_NOUNS) or re.search(r"\b(?:tỷ lệ|tỉ lệ) (?:là )?nào\b", text):
         return _percent(text)
     return None
 
