@@ -61,9 +61,12 @@ def judge(index: OpenIndex, asked: Asked, scored: list[Scored]) -> Verdict:
     for s in about:
         if all(states(index, s, r) for r in asked.requirements):
             return Verdict(True, [s] + [o for o in scored if o is not s])
-    best = about[0]
-    missing = next(r for r in asked.requirements if not states(index, best, r))
-    return Verdict(False, scored, missing, best)
+    # The provision to name as nearby: the closest one that at least names what is asked
+    # ("Chính phủ quy định ... lãi suất" for an interest rate), else the closest on the subject.
+    nearest = next((s for s in about if all(r.names_its_subject(*index.statement(s.hit.chunk.row))
+                                            for r in asked.requirements)), about[0])
+    missing = next(r for r in asked.requirements if not states(index, nearest, r))
+    return Verdict(False, scored, missing, nearest)
 
 
 def known_act(index: OpenIndex):

@@ -39,7 +39,9 @@ MONTH_IN_TEXT = r"\btháng\s+(?:\d{1,2}|một|hai|ba|tư|năm|sáu|bảy|tám|ch
 # A person's name as documents print it: a title or a family name, then capitalised syllables
 PERSON_IN_TEXT = (r"\b(?:[Ôô]ng|[Bb]à|Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý)"
                   r"(?:\s+[A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ][^\W\d_]+){1,3}\b")
-CONTACT_IN_TEXT = r"\b\d{3,4}[ .-]?\d{3}[ .-]?\d{3,4}\b|[\w.-]+@[\w-]+\.\w+|\bhttps?://|\bwww\.\w+"
+# A Vietnamese phone number ("0236 3822 114", "1900 6600"), an e-mail or a web address
+CONTACT_IN_TEXT = (r"\b0\d{2,3}(?:[ .-]?\d{2,4}){2,3}\b|\b1[89]00(?:[ .-]?\d{2,4}){1,2}\b"
+                   r"|[\w.-]+@[\w-]+\.\w+|\bhttps?://|\bwww\.\w+")
 
 # Nouns whose value is money, and whose value is a rate: the law's words when it states them.
 _MONEY_NOUNS = (r"giá|giá cả|giá thuê|chi phí|phí|lệ phí|tiền|lương|tiền lương|thù lao|phụ cấp|cổ tức|học bổng"
@@ -134,14 +136,41 @@ class Requirement:
     folded: bool = False
     case_sensitive: bool = False   # the pattern tells a name by its capital letter
 
+    def names_its_subject(self, text: str, folded_text: str) -> bool:
+        """The passage names what is asked about ("lãi suất"), whether or not it states it."""
+        return not self.terms or any(True for _ in self._subjects(text, folded_text))
+
+    def _subjects(self, text: str, folded_text: str):
+        """(text, position) of each mention of the terms: a term typed with accents is found
+        with them ("thuế" is not "thuê"), one typed or restored without, in the folded text."""
+        for t in self.terms:
+            hay, flags = (text, re.IGNORECASE) if fold(t) != t else (folded_text, 0)
+            for m in re.finditer(rf"\b{re.escape(t)}\b", hay, flags):
+                yield hay, m.start()
+
     def met_by(self, text: str, folded_text: str) -> bool:
         hay = folded_text if self.folded else text
-        if not re.search(self.pattern, hay, 0 if self.case_sensitive else re.IGNORECASE):
-            return False
-        # a term typed with accents is compared with them ("thuế" is not "thuê"), one typed without, folded
-        return not self.terms or any(
-            re.search(rf"\b{re.escape(t)}\b", text, re.IGNORECASE) if fold(t) != t
-            else re.search(rf"\b{re.escape(t)}\b", folded_text) for t in self.terms)
+        flags = 0 if self.case_sensitive else re.IGNORECASE
+        if not self.terms:
+            return bool(re.search(self.pattern, hay, flags))
+        # what is asked about and its value stand together: "lãi suất ưu đãi" in one clause
+        # and "35%" in another do not state an interest rate
+        for where, pos in self._subjects(text, folded_text):
+            window = _clause(where, pos) if where is text else where[max(0, pos - NEAR):pos + NEAR]
+            if re.search(self.pattern if where is text or self.folded else fold(self.pattern), window, flags):
+                return True
+        return False
+
+
+NEAR = 80  # characters either side of the subject within which its value must be stated (folded text)
+_CLAUSE_END = re.compile(r"[.;:\n]")
+
+
+def _clause(text: str, pos: int) -> str:
+    """The clause of `text` around `pos`, between punctuation that ends one."""
+    start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, pos)), default=0)
+    end = _CLAUSE_END.search(text, pos)
+    return text[start:end.start() if end else len(text)]
 
 
 NEVER = r"(?!x)x"  # no passage states it
@@ -200,7 +229,11 @@ _VAGUE_UNITS = {"loại", "nội dung", "trường hợp", "bước", "điều k
 
 # Words between a duration's subject and "bao lâu"/"mấy ngày" ("nghỉ phép năm tối đa là bao nhiêu ngày")
 _BEFORE_ASK = frozenset("""là được có phải tối đa thiểu khoảng trong vòng mất hết tốn cần ít nhất nhiều sau trước thì bị
-cho tới đến vào chậm kéo dài năm tháng ngày một mỗi""".split())
+cho tới đến vào chậm kéo dài năm tháng ngày một mỗi đi lại về ra lên xuống thêm nữa rồi xong nay đó này ngoài kể từ
+lúc khi""".split())
+
+
+_TOPIC = re.compile(r"\b(?:liên hiệp hợp tác xã|hợp tác xã|tổ hợp tác|htx|lien hiep hop tac xa|hop tac xa|to hop tac)\b")
 
 
 def _duration(text: str, ask: int) -> Requirement:
@@ -208,6 +241,7 @@ def _duration(text: str, ask: int) -> Requirement:
     before the question in its clause: "nghỉ phép năm bao nhiêu ngày" is not answered by any
     "30 ngày"; in "..., và bao lâu thì được cấp" nothing before it says)."""
     clause = re.split(r"[,;]|\bvà\b|\bthì\b", text[:ask])[-1]
+    clause = _TOPIC.sub(" ", clause)  # the cooperative is what every question is about, not what lasts
     words = re.findall(r"[^\W\d_]+", clause)
     subject = next((w for w in reversed(words) if w not in _BEFORE_ASK and w not in STOPWORDS), None)
     if _PENALTY.search(text):
@@ -230,6 +264,12 @@ def _percent(text: str) -> Requirement:
 # A fine or a prison term as a passage states it: a number within a few words after "phạt"
 # ("phạt tiền từ 10.000.000 đồng", "phạt tù từ 01 năm"), not any amount or period beside it
 PENALTY_IN_TEXT = r"\bphạt\b(?:\s+[^\s\d]+){0,4}?\s+(?:từ\s+)?\d"
+
+
+def _year_not_in_a_date(year: str) -> str:
+    """The year as a period a figure is for ("năm 2022", "Đến năm 2030"), not inside a date
+    ("ngày 16 tháng 6 năm 2022", "16/6/2022") or a document number ("92/2024/NĐ-CP")."""
+    return rf"(?<![/\d])(?<!tháng \d năm )(?<!tháng \d\d năm ){year}(?![/\d])"
 
 
 def _years(typed: str) -> list[str]:
@@ -337,7 +377,7 @@ def _cues(low: str, unit_after: Callable[[str], str | None], restored: bool) -> 
         reqs.append(quantity)
     if quantity or _TARGET_WORDS.search(low):
         for year in _years(low):
-            reqs.append(Requirement(f"số liệu cho năm {year}", rf"\b{year}\b"))
+            reqs.append(Requirement(f"số liệu cho năm {year}", _year_not_in_a_date(year)))
     if _YEAR_ASKED.search(low):
         reqs.append(Requirement("mốc năm cụ thể", YEAR_IN_TEXT))
     if _MONTH_ASKED.search(low):

@@ -69,7 +69,7 @@ def test_who_question_names_the_office_behind_a_legal_body(service):
 
 
 @pytest.mark.integration
-def test_a_question_naming_the_resolution_is_on_topic(service):
+def test_a_question_about_the_resolution_is_answered_from_the_program(service):
     a = service.answer("Ai tổ chức học tập, quán triệt Nghị quyết 20 ở cấp huyện?")
     assert a.found and a.citations[0].doc_id == "chuong-trinh-hanh-dong-nq20-tinh-uy"
 

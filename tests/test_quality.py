@@ -75,6 +75,22 @@ def test_out_of_scope_set_refused(service):
     assert report["refusal_rate"] >= 0.95, report["failures"]
 
 
+@pytest.mark.parametrize("name, least", [
+    # on-topic questions the documents do not answer (prices, fines of other decrees, rates the Law
+    # does not fix, named cooperatives and people, events, advice, statistics, other laws' procedures).
+    # calibration: 230 questions the thresholds and rules were set on (measured 0.957);
+    # held-out: 50 written after, scored once (measured 0.90), the issue's target.
+    ("questions.unanswerable", 0.95),
+    ("questions.unanswerable.heldout", 0.90),
+])
+def test_on_topic_questions_the_documents_do_not_answer_are_refused(service, name, least):
+    report = evaluate(service, load_questions(DATA / f"{name}.jsonl"))
+    assert report["out_of_scope"] >= 50
+    on_topic = report["refusal_on_topic"]
+    assert on_topic["questions"] >= 0.95 * report["out_of_scope"], report["refusal_off_topic"]  # they name the topic
+    assert report["refusal_rate"] >= least, report["failures"]
+
+
 def test_cli_eval_prints_json(built_data_dir, tmp_path):
     sample = tmp_path / "q.jsonl"
     lines = (DATA / "questions.dev.jsonl").read_text(encoding="utf-8").splitlines()[:3]
@@ -85,7 +101,7 @@ def test_cli_eval_prints_json(built_data_dir, tmp_path):
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["questions"] == 3 and 0 <= report["answer_accuracy"] <= 1
-    assert {"search_recall_at_5", "refusal_rate", "latency_ms"} <= set(report)
+    assert {"search_recall_at_5", "refusal_rate", "refusal_on_topic", "refusal_off_topic", "latency_ms"} <= set(report)
 
 
 @pytest.mark.slow
