@@ -109,7 +109,10 @@ class TermWeights(dict):
         return term in present or any(alt <= present for alt in self.alternatives.get(term, ()))
 
 
-CONTEXT_WEIGHT = 0.3  # a term only in the sentences that tell, not in those that ask, counts this much
+# A term only in the sentences that tell ("Tôi phát hiện một hợp tác xã kê khai giả mạo ..."), not in
+# those that ask, counts this much. Measured on the grown set: 0.3 and 1.0 refuse the same questions;
+# 0.3 lets the clause the question asks about join the answer once more (158 vs 157 of 171 right).
+CONTEXT_WEIGHT = 0.3
 
 
 def query_weights(index: OpenIndex, terms: QueryTerms) -> TermWeights:

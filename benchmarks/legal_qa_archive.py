@@ -47,12 +47,16 @@ def _articles(path: Path) -> Iterator[tuple[str, str]]:
         for f in sorted(path.rglob("*.md")):
             yield f.name, f.read_text(encoding="utf-8", errors="replace")
         return
-    with tarfile.open(path, "r:*") as tar:
-        for member in sorted((m for m in tar.getmembers() if m.isfile() and m.name.endswith(".md")),
-                             key=lambda m: m.name):
-            fh = tar.extractfile(member)
-            if fh is not None:
-                yield Path(member.name).name, fh.read().decode("utf-8", errors="replace")
+    # a compressed archive is read once, in its own order (seeking back re-decompresses from the
+    # start), then handed out sorted so every run sees the same order
+    articles = []
+    with tarfile.open(path, "r|*") as tar:
+        for member in tar:
+            if member.isfile() and member.name.endswith(".md"):
+                fh = tar.extractfile(member)
+                if fh is not None:
+                    articles.append((Path(member.name).name, fh.read().decode("utf-8", errors="replace")))
+    yield from sorted(articles)
 
 
 def read_questions(path: Path) -> list[Question]:
