@@ -217,7 +217,7 @@ def _quantity(text: str, unit_after: Callable[[str], str | None], restored: bool
                                rf"\b(?:{_NUMBER}|{_NUMBER_WORDS})\s+(?:\S+\s+){{0,4}}?{form}\b"
                                rf"|{_NUMBER}\s*%\s+(?:\S+\s+){{0,4}}?{form}\b")
         return None
-    if any(re.search(rf"\b{n}\b", text) for n in _RATE_NOUNS) or re.search(r"\b(?:tỷ lệ|tỉ lệ) (?:là )?nào\b", text):
+    if re.search(r"\b(?:lãi suất|thuế suất|tỷ lệ|tỉ lệ|mức lãi) (?:là )?(?:nào|mấy)\b", text):
         return _percent(text)
     return None
 
