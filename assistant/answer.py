@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.index import Document, OpenIndex
+from assistant.index import Document, OpenIndex, article_of
 from assistant.question import QuestionType
 from assistant.retrieval import Hit, QueryTerms
 from assistant.segment import folded_terms
@@ -201,8 +201,8 @@ def _doc_name(doc: Document | None, fallback: str) -> str:
 
 def article_chunks(index: OpenIndex, best: Scored) -> list:
     """Every chunk of the best passage's article, in document order."""
-    key = (best.hit.chunk.doc_id, _article(best.hit.chunk.label))
-    return [c for c in index.chunks if (c.doc_id, _article(c.label)) == key]
+    key = (best.hit.chunk.doc_id, article_of(best.hit.chunk.label))
+    return [c for c in index.chunks if (c.doc_id, article_of(c.label)) == key]
 
 
 def whole_article(index: OpenIndex, scored: list[Scored], qtype: QuestionType) -> tuple[Scored, list] | None:
@@ -212,7 +212,7 @@ def whole_article(index: OpenIndex, scored: list[Scored], qtype: QuestionType) -
     best hit and all its chunks, in document order."""
     if not qtype.listing or qtype.yesno:
         return None
-    top = [s for s in scored[:5] if _article(s.hit.chunk.label)]
+    top = [s for s in scored[:5] if article_of(s.hit.chunk.label)]
     for lead in top:  # the best-ranked hit whose article holds most of the top five, or whose
         # clause is itself an item of the article's list ("Các tình trạng pháp lý … bao gồm:")
         if (sum(1 for s in top if same_article(s, lead)) >= WHOLE_ARTICLE_HITS
@@ -244,7 +244,7 @@ def _passage_citation(index: OpenIndex, chunk, units: list[dict], n: int, score:
 def _article_citation(index: OpenIndex, chunks: list, n: int, score: float) -> tuple[str, Citation]:
     first = chunks[0]
     doc = index.documents.get(first.doc_id)
-    article = _article(first.label)
+    article = article_of(first.label)
     heading = next((p for p in first.path if p.startswith(article)), "")
     units = [u for c in chunks for u in c.units]
     quote = _quote(units)
@@ -385,12 +385,9 @@ def yes_no(question: str, quote: str) -> str | None:
 
 
 def same_article(a: Scored, b: Scored) -> bool:
-    return a.hit.chunk.doc_id == b.hit.chunk.doc_id and _article(a.hit.chunk.label) == _article(b.hit.chunk.label) != ""
+    return a.hit.chunk.doc_id == b.hit.chunk.doc_id and article_of(a.hit.chunk.label) == article_of(b.hit.chunk.label) != ""
 
 
-def _article(label: str) -> str:
-    m = re.search(r"(Điều \d+\w?|Mục [IVX]+(?:\.\d+)?)", label)
-    return m.group(1) if m else ""
 
 
 def _unit_label(units: list[dict], chunk_label: str) -> str:

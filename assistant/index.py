@@ -174,6 +174,16 @@ class Document:
 _NAMED_ACT = re.compile(r"(Luật|Nghị định|Nghị quyết|Thông tư|Quyết định)\s+(?:số\s+)?((\d+)[-/][\w/-]*\w)")
 
 
+_ARTICLE = re.compile(r"(Điều \d+\w?|Mục [IVX]+(?:\.\d+)?)")
+
+
+def article_of(label: str) -> str:
+    """The article (or program section) a citation label belongs to: "khoản 3 Điều 65" ->
+    "Điều 65", "Mục II.2 (Đến năm 2030)" -> "Mục II.2"; "" for a preamble."""
+    m = _ARTICLE.search(label)
+    return m.group(1) if m else ""
+
+
 @dataclass
 class ChunkRecord:
     id: str

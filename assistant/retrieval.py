@@ -11,7 +11,9 @@ from assistant.index import ChunkRecord, OpenIndex
 from assistant.question import asking_sentences, equivalents_in, lexical_expansions, quantity_pattern
 from assistant.segment import QuerySegmenter, folded_terms, max_match
 from assistant.text import STOPWORDS, fold, folded_tokens, normalize, tokens
+from assistant.vocabulary import associations, expansion, folded_key
 
+LEARNED_WEIGHT = 0.25  # the vote of the law's terms learned from people's questions (assistant/resources); see README
 RRF_K = 60
 CANDIDATES = 40
 
@@ -50,6 +52,7 @@ class QueryTerms:
     # one of the law's phrases for it ("ít nhất" for "tối thiểu")
     alternatives: dict[str, tuple[frozenset[str], ...]] = field(default_factory=dict)
     accented: bool = False  # typed with diacritics: its own terms keep them
+    learned: list[str] = field(default_factory=list)  # folded terms the learned associations predict
     context: frozenset[str] = frozenset()  # own terms only in the sentences that tell, not in those that ask
 
 
@@ -93,15 +96,19 @@ class HybridRetriever:
         self.segmenter = QuerySegmenter(index.vocabulary)
         self._rows_stating: dict[str, list[int]] = {}  # quantity pattern -> rows of passages matching it
 
-    def terms(self, query: str) -> QueryTerms:
+    def terms(self, query: str, as_typed: str | None = None) -> QueryTerms:
+        """The query's terms; `as_typed` is the question before abbreviations were spelled out
+        ("hdqt htx hop ..." is typed without diacritics, whatever "hội đồng quản trị" has)."""
         typed = normalize(query)
         restorer = self.index.restorer
-        text = restorer.restore(typed) if restorer.needs_restoring(typed) else typed
+        # a question typed with diacritics keeps its bare syllables bare ("nghe", "công ty"): it is
+        # restored only when typed without them
+        accented = typed_with_diacritics(as_typed if as_typed is not None else typed)
+        text = restorer.restore(typed) if not accented and restorer.needs_restoring(typed) else typed
         words = self.segmenter.words(text)
         if text != typed:
             words += [w for w in self.segmenter.words(typed) if w not in words]
         folded = content_folded(typed)
-        accented = typed_with_diacritics(typed)
         own = word_terms(self.segmenter.words(typed) if accented else words, accented)
         asking = asking_sentences(typed)
         context: frozenset[str] = frozenset()
@@ -117,8 +124,9 @@ class HybridRetriever:
         for phrase in lexical_expansions(text):  # each phrase on its own, so no pair spans two of them
             words += self.segmenter.words(phrase)
             folded += content_folded(phrase)
-        return QueryTerms(text, typed, words, folded, own, quantity_pattern(text, self.unit_after), alternatives,
-                          accented, context)
+        return QueryTerms(text, typed, words, folded, own, quantity=quantity_pattern(text, self.unit_after),
+                          alternatives=alternatives, accented=accented, context=context,
+                          learned=[folded_key(p) for p in expansion(associations(), text)])
 
     def unit_after(self, text: str) -> str | None:
         """The word that starts `text`, as the index segments it ("ngày làm việc" stays whole)."""
@@ -151,11 +159,13 @@ class HybridRetriever:
             "words": [row for row, _ in self.index.lexical_words(terms.words, candidates)],
             "folded": [row for row, _ in self.index.lexical_folded(terms.folded, candidates)],
         }
+        if terms.learned and LEARNED_WEIGHT:
+            lists["learned"] = [row for row, _ in self.index.lexical_folded(terms.learned, candidates)]
         if terms.quantity:
             # a quantity question gets a fourth vote: passages that state such a quantity
             # ("05 thành viên" for "bao nhiêu thành viên"), closest in meaning first
             lists["quantity"] = self._stating(terms.quantity, vector, candidates)
-        fused = rrf(lists)
+        fused = rrf(lists, weights={"learned": LEARNED_WEIGHT})
         # A superseded document stays searchable but yields to current law unless the
         # question names it ("Nghị định 77/2019 quy định gì…").
         for row in fused:

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 
 from assistant import answer as answering
-from assistant.answerability import judge, known_act, known_phrase
+from assistant import rerank
+from assistant.answerability import judge, known_act, known_phrase, states
 from assistant.asked import asked_for
 from assistant.config import Settings
 from assistant.conversation import is_follow_up, rewrite
@@ -21,6 +22,7 @@ from assistant.store import ConversationStore
 
 log = logging.getLogger(__name__)
 ANSWER_CANDIDATES = 8
+RERANK_CANDIDATES = 8  # passages the learned order reorders (more let more off-topic passages reach the bar: measured with 12 and 20)
 LLM_PASSAGES = 6   # passages an LLM answer may draw on: what the extractive answer quotes, then the next best
 HISTORY_TURNS = 6  # how far back a follow-up looks for the question it continues
 
@@ -75,11 +77,9 @@ class AssistantService:
 
     def search(self, query: str, k: int = 5) -> list[SearchResult]:
         index = self.index()
-        retriever = self._retriever(index)
-        terms = retriever.terms(expand(query))
-        hits = retriever.search(terms, self.embedder.embed_query(terms.text), k=k)
+        _, _, _, scored = self.candidates(index, query, max(k, ANSWER_CANDIDATES))
         out = []
-        for h in hits:
+        for h in (s.hit for s in scored[:k]):
             doc = index.documents.get(h.chunk.doc_id)
             out.append(SearchResult(h.chunk.doc_id, doc.short if doc else h.chunk.doc_id, h.chunk.label,
                                     h.chunk.text, round(h.score, 6), h.chunk.anchor))
@@ -103,13 +103,21 @@ class AssistantService:
             result = answering.merge(result, others)
         return result
 
-    def _answer_one(self, index: OpenIndex, question: str, qtype) -> answering.Answer:
+    def candidates(self, index: OpenIndex, question: str, n: int = ANSWER_CANDIDATES):
+        """The question's terms, their weights, what it asks for, and the passages that may
+        answer it, best first: fused retrieval, then the learned order (assistant/rerank.py)."""
         retriever = self._retriever(index)
-        terms = retriever.terms(expand(question))
-        hits = retriever.search(terms, self.embedder.embed_query(terms.text), k=ANSWER_CANDIDATES)
+        terms = retriever.terms(expand(question), question)
+        hits = retriever.search(terms, self.embedder.embed_query(terms.text), k=max(n, RERANK_CANDIDATES))
         weights = answering.query_weights(index, terms)
         scored = answering.rank_evidence(index, hits, weights)
         asked = asked_for(terms.typed, terms.text, retriever.unit_after, known_phrase(index), known_act(index))
+        stated = [all(states(index, s, r) for r in asked.requirements) for s in scored]
+        scored = [scored[i] for i in rerank.order(scored, stated, rerank.question_facts(terms.text))][:n]
+        return terms, weights, asked, scored
+
+    def _answer_one(self, index: OpenIndex, question: str, qtype) -> answering.Answer:
+        terms, weights, asked, scored = self.candidates(index, question)
         verdict = judge(index, asked, scored)
         if verdict.nearest is not None:
             return answering.not_stated(index, verdict.missing.what, verdict.nearest, weights, qtype)

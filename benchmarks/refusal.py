@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         if path.exists():
             sets[name] = load_questions(path)
     if args.archive:
-        from benchmarks.legal_qa_archive import off_topic_sample, read_questions
+        from ingest.legal_qa_archive import off_topic_sample, read_questions
         questions = read_questions(args.archive)
         for part in ("calibration", "report"):
             sample = off_topic_sample(questions, args.n, part)

@@ -1,0 +1,91 @@
+"""The order of candidate passages before an answer is composed: a linear model over what
+retrieval and the answer step already know of each passage (its fused score and rank, its
+rank in each list, its cosine with the question, how much of the question's terms it holds,
+whether it states what the question asks for).
+
+The weights are learned by ingest/learn_ranker.py from the calibration halves of the project's
+question files (which passage holds the facts a right answer must contain) and kept in
+assistant/resources/ranker.json; without that file the fused order stands.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+RESOURCE = Path(__file__).resolve().parent / "resources" / "ranker.json"
+FEATURES = ("fused", "rank", "dense", "gap", "coverage", "words", "folded", "dense_rank", "learned", "states",
+            "kind", "definition", "year")
+_LISTS = ("words", "folded", "dense", "learned")
+# The kinds of organisation a question or passage can be about, most specific first
+_KINDS = (("liên hiệp", re.compile(r"\bliên hiệp hợp tác xã\b")), ("tổ hợp tác", re.compile(r"\btổ hợp tác\b")),
+          ("quỹ", re.compile(r"\bquỹ\b")),
+          ("hợp tác xã", re.compile(r"(?<!liên hiệp )(?<!tổ )\bhợp tác xã\b")))
+_DEFINITION_ASKED = re.compile(r"\b(?:là gì|là sao|nghĩa là|có nghĩa|được hiểu|hiểu thế nào|hiểu như thế nào|gọi là gì)\b")
+_YEAR = re.compile(r"(?<![\d/])(?:19|20)\d\d(?![\d/])")
+
+
+def _kinds(text: str) -> set[str]:
+    return {name for name, rx in _KINDS if rx.search(text)}
+
+
+def question_facts(question: str) -> dict:
+    """What the question says about itself that a passage can match: the kinds of organisation
+    it is about, whether it asks what a term means, the years it names."""
+    low = question.lower()
+    kinds = _kinds(low)
+    return {"kinds": ({k for k in kinds if k != "hợp tác xã"} or kinds),
+            "definition": bool(_DEFINITION_ASKED.search(low)), "years": set(_YEAR.findall(low))}
+
+
+def features(scored: list, states: list[bool], asked: dict | None = None) -> np.ndarray:
+    """One row per candidate, in FEATURES order. `scored` are answer.Scored in fused order;
+    `states[i]` says whether candidate i states what the question asks for; `asked` is
+    question_facts() of the question."""
+    if not scored:
+        return np.zeros((0, len(FEATURES)))
+    asked = asked or {"kinds": set(), "definition": False, "years": set()}
+    top_dense = max(s.hit.dense for s in scored)
+    rows = []
+    for i, s in enumerate(scored):
+        ranks = s.hit.ranks
+        rows.append([s.score, 1 / (1 + i), s.hit.dense, s.hit.dense - top_dense, s.coverage]
+                    + [1 / (1 + ranks[name]) if name in ranks else 0.0 for name in _LISTS]
+                    + [float(states[i])] + _matches(s.hit.chunk, asked))
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _matches(chunk, asked: dict) -> list[float]:
+    """Whether the passage is about the kinds of organisation asked (the liên hiệp's article
+    does not answer a question about a hợp tác xã), is a definition when a meaning is asked,
+    and names the years asked about."""
+    text = (" ".join(chunk.path[1:]) + " " + chunk.text).lower()
+    kinds = _kinds(text)
+    kind = 1.0 if not asked["kinds"] or asked["kinds"] <= kinds else 0.0
+    definition = float(asked["definition"] and any("giải thích từ ngữ" in p.lower() for p in chunk.path))
+    year = float(bool(asked["years"]) and all(y in text for y in asked["years"]))
+    return [kind, definition, year]
+
+
+@lru_cache(maxsize=1)
+def model(path: Path = RESOURCE) -> dict | None:
+    try:
+        m = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    if tuple(m["features"]) != FEATURES:
+        return None  # learned for other features: the fused order is safer than a mismatched model
+    return {k: np.asarray(m[k], dtype=np.float64) for k in ("mean", "scale", "weights")} | {"bias": m["bias"]}
+
+
+def order(scored: list, states: list[bool], asked: dict | None = None) -> list[int]:
+    """Candidate indices, best first (the fused order when no model is available)."""
+    m = model()
+    if m is None or len(scored) < 2:
+        return list(range(len(scored)))
+    x = (features(scored, states, asked) - m["mean"]) / m["scale"]
+    score = x @ m["weights"] + m["bias"]
+    return [int(i) for i in np.argsort(-score, kind="stable")]
