@@ -89,7 +89,7 @@ def _rate(refused: int, questions: int) -> dict:
 
 def evaluate(service, questions: list[dict], k: int = 5) -> dict:
     latencies: list[float] = []
-    right = answerable = recall_hits = refused = oos = cited = answered = label_ok = labelled = 0
+    right = answerable = recall_hits = first_hits = refused = oos = cited = answered = label_ok = labelled = 0
     failures: list[dict] = []
     kinds: dict[str, list[int]] = {}
     modes: dict[str, list[int]] = {}   # answer path -> [right, answerable questions it answered]
@@ -127,6 +127,7 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
                             for c in result.citations)
         results = service.search(q["q"], k=k)
         recall_hits += facts_present(" ".join(r.text for r in results), q["all_of"])
+        first_hits += bool(results) and facts_present(results[0].text, q["all_of"])
         if not ok:
             failures.append({"id": q["id"], "why": "refused" if not result.found else "facts missing"})
     return {
@@ -134,6 +135,7 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
         "answerable": answerable,
         "answer_accuracy": round(right / answerable, 4) if answerable else None,
         f"search_recall_at_{k}": round(recall_hits / answerable, 4) if answerable else None,
+        "search_recall_at_1": round(first_hits / answerable, 4) if answerable else None,
         "cited_rate": round(cited / answered, 4) if answered else None,
         "label_accuracy": round(label_ok / labelled, 4) if labelled else None,
         "accuracy_by_kind": {k: round(r / n, 4) for k, (r, n) in sorted(kinds.items())},

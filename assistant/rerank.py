@@ -58,13 +58,21 @@ def features(scored: list, states: list[bool], asked: dict | None = None) -> np.
     return np.asarray(rows, dtype=np.float64)
 
 
+def _subject(text: str) -> str:
+    """What a passage is about: its opening words up to "là" or the first stop ("8. Liên hiệp
+    hợp tác xã là tổ chức ... do ít nhất 03 hợp tác xã ..." is about the liên hiệp)."""
+    opening = re.sub(r"^\s*(?:\d+\.|[a-zđ]\)|-)\s*", "", text.lower())
+    return re.split(r"\s+là\s+|[:;.]", opening, maxsplit=1)[0][:160]
+
+
 def _matches(chunk, asked: dict) -> list[float]:
-    """Whether the passage is about the kinds of organisation asked (the liên hiệp's article
-    does not answer a question about a hợp tác xã), is a definition when a meaning is asked,
-    and names the years asked about."""
+    """Whether the passage is about the kinds of organisation asked (1; 0 when it is about
+    another kind only: the liên hiệp's definition does not answer a question about a hợp tác
+    xã; 0.5 when either names none), is a definition when a meaning is asked, and names the
+    years asked about."""
     text = (" ".join(chunk.path[1:]) + " " + chunk.text).lower()
-    kinds = _kinds(text)
-    kind = 1.0 if not asked["kinds"] or asked["kinds"] <= kinds else 0.0
+    about = _kinds(_subject(chunk.text))
+    kind = 0.5 if not asked["kinds"] or not about else 1.0 if asked["kinds"] <= about else 0.0
     definition = float(asked["definition"] and any("giải thích từ ngữ" in p.lower() for p in chunk.path))
     year = float(bool(asked["years"]) and all(y in text for y in asked["years"]))
     return [kind, definition, year]
@@ -86,6 +94,10 @@ def order(scored: list, states: list[bool], asked: dict | None = None) -> list[i
     m = model()
     if m is None or len(scored) < 2:
         return list(range(len(scored)))
-    x = (features(scored, states, asked) - m["mean"]) / m["scale"]
-    score = x @ m["weights"] + m["bias"]
-    return [int(i) for i in np.argsort(-score, kind="stable")]
+    f = features(scored, states, asked)
+    score = ((f - m["mean"]) / m["scale"]) @ m["weights"] + m["bias"]
+    best_first = [int(i) for i in np.argsort(-score, kind="stable")]
+    # A passage about another kind of organisation than the one asked about (the liên hiệp's
+    # definition for a question about a hợp tác xã) comes after every other candidate.
+    kind = f[:, FEATURES.index("kind")]
+    return [i for i in best_first if kind[i] > 0] + [i for i in best_first if kind[i] == 0]
