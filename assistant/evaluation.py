@@ -83,6 +83,29 @@ def percentile(values: list[float], p: float) -> float:
     return values[i]
 
 
+FIRST_SEEN = 400  # characters a reader sees first on a phone
+
+
+def _shape(shape: dict[str, list], answerable: int) -> dict:
+    """Accuracy of the lead alone and of the first 400 characters (over all answerable
+    questions, like answer_accuracy), answer length and passages per answer, overall and by kind."""
+    def summary(idx: list[int], n: int) -> dict:
+        chars = [shape["chars"][i] for i in idx]
+        leads = [shape["lead"][i] for i in idx if shape["lead"][i] is not None]
+        return {"lead_accuracy": round(sum(leads) / n, 4) if n and leads else None,
+                "first_400_accuracy": round(sum(shape["first"][i] for i in idx) / n, 4) if n else None,
+                "answer_chars": {"median": round(statistics.median(chars)) if chars else 0,
+                                 "p90": round(percentile(chars, 90)) if chars else 0,
+                                 "max": max(chars) if chars else 0},
+                "passages_per_answer": round(statistics.mean(shape["passages"][i] for i in idx), 2) if idx else 0.0}
+    every = list(range(len(shape["chars"])))
+    by_kind = {}
+    for kind in sorted(set(shape["kind"])):
+        idx = [i for i in every if shape["kind"][i] == kind]
+        by_kind[kind] = summary(idx, len(idx))
+    return summary(every, answerable) | {"shape_by_kind": by_kind}
+
+
 def _rate(refused: int, questions: int) -> dict:
     return {"questions": questions, "rate": round(refused / questions, 4) if questions else None}
 
@@ -94,6 +117,8 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
     kinds: dict[str, list[int]] = {}
     modes: dict[str, list[int]] = {}   # answer path -> [right, answerable questions it answered]
     topical = {True: [0, 0], False: [0, 0]}  # names the topic -> [refused, out-of-scope questions]
+    # where a reader sees the fact, and how much there is to read, per answered question
+    shape: dict[str, list] = {"lead": [], "first": [], "chars": [], "passages": [], "kind": []}
     ask = getattr(service, "ask", service.answer)  # the full path: the LLM's when one is configured
     index = service.index()
     for q in questions:
@@ -115,6 +140,13 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
             cited += bool(result.citations)
         ok = result.found and facts_present(result.answer, q["all_of"])
         right += ok
+        if result.found:
+            lead = getattr(result, "lead", "") or ""
+            shape["lead"].append(facts_present(lead, q["all_of"]) if lead else None)
+            shape["first"].append(facts_present(result.answer[:FIRST_SEEN], q["all_of"]))
+            shape["chars"].append(len(result.answer))
+            shape["passages"].append(len(result.citations))
+            shape["kind"].append(q["kind"])
         kinds.setdefault(q["kind"], [0, 0])
         kinds[q["kind"]][0] += ok
         kinds[q["kind"]][1] += 1
@@ -140,6 +172,7 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
         "label_accuracy": round(label_ok / labelled, 4) if labelled else None,
         "accuracy_by_kind": {k: round(r / n, 4) for k, (r, n) in sorted(kinds.items())},
         "by_mode": {m: {"questions": n, "answer_accuracy": round(r / n, 4)} for m, (r, n) in sorted(modes.items())},
+        **_shape(shape, answerable),
         "out_of_scope": oos,
         "refusal_rate": round(refused / oos, 4) if oos else None,
         "refusal_on_topic": _rate(*topical[True]),
