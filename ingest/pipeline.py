@@ -20,7 +20,6 @@ from assistant import index as idx
 from assistant.config import Settings
 from assistant.diacritics import count_syllables
 from assistant.segment import folded_terms
-from assistant.text import fold
 from ingest.chunker import Chunk, chunk_document
 from ingest.embed_cache import EmbeddingCache
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
