@@ -2,8 +2,8 @@
 without each learned artifact, beside the LangChain tutorial recipe's recall.
 
     python benchmarks/real_wording.py
-    python benchmarks/real_wording.py --extra ../shared/eval/questions.citizen.dev.jsonl \\
-        --archive ../shared/data/legal-qa-vi.tar.xz --recipe
+    python benchmarks/real_wording.py --extra PATH/questions.citizen.dev.jsonl \\
+        --archive PATH/legal-qa-vi.tar.xz --recipe
 
 Artifacts, each switched off in turn:
   vocabulary  the law's terms learned from the public legal Q&A archive (ingest/learn_vocabulary.py),

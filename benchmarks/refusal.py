@@ -1,7 +1,7 @@
 """Whether the assistant refuses what the documents do not answer, and still answers what they do.
 
     python benchmarks/refusal.py                                    # the project's question files
-    python benchmarks/refusal.py --archive ../shared/data/legal-qa-vi.tar.xz --n 400
+    python benchmarks/refusal.py --archive PATH/legal-qa-vi.tar.xz --n 400
 
 Prints, per question file: answerable questions answered right, and out-of-scope questions
 refused, split into on-topic (they name cooperatives or the collective economy, so only what

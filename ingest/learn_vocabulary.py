@@ -1,6 +1,6 @@
 """Learn how people's words map to the law's words, from the public legal Q&A archive.
 
-    python -m ingest.learn_vocabulary --archive ../shared/data/legal-qa-vi.tar.xz
+    python -m ingest.learn_vocabulary --archive PATH/legal-qa-vi.tar.xz
 
 Each bold question of the archive comes with the answer that quotes the statute. Over those
 pairs (articles of the calibration half only, see ingest/legal_qa_archive.py), a question term
