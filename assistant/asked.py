@@ -127,9 +127,9 @@ class Requirement:
     """One thing a passage must state to answer the question.
 
     `what` names it for the reader of a refusal ("mức tiền cụ thể"); a passage meets it when
-    `pattern` matches its text and, if `terms` is set, one of those words is in it too
-    ("lãi suất" with a percentage, not any percentage); `folded` patterns are matched on the
-    passage's accent-folded text (names typed any way)."""
+    `pattern` matches its text and, if `terms` is set, matches within the clause of one of those
+    words ("lãi suất" with its percentage, not any percentage of the passage); `folded` patterns
+    are matched on the passage's accent-folded text (names typed any way)."""
     what: str
     pattern: str
     terms: tuple[str, ...] = ()
