@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from assistant.currency import amended_note, amending_ids
 from assistant.index import Document, OpenIndex, article_of
 from assistant.question import QuestionType
 from assistant.retrieval import Hit, QueryTerms
@@ -43,6 +44,8 @@ class Citation:
     quote: str
     score: float
     anchor: str = ""
+    issued: str | None = None      # the document's dates (YYYY-MM-DD), so a reader sees how current it is
+    effective: str | None = None
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Answer:
     rows: list[int] = field(default_factory=list)       # index rows of the quoted chunks, in order
     candidates: list[int] = field(default_factory=list)  # index rows retrieval ranked, best first
     mode: str = "extractive"   # extractive | llm | extractive-fallback (an LLM is configured but was not used)
+    notices: list = field(default_factory=list)  # currency.AppliedNotice: changes that concern what is quoted
 
 
 MAX_ADDED_PARTS = 2  # passages a message's further questions may add to its answer
@@ -79,7 +83,7 @@ def merge(main: Answer, others: list[Answer]) -> Answer:
         n = len(citations) + 1
         paragraphs.append(re.sub(r"\[\d+\]$", f"[{n}]", other.passages[0]))
         rows.extend(other.rows[:1])
-        citations.append(Citation(n, c.doc_id, c.document, c.label, c.quote, c.score, c.anchor))
+        citations.append(Citation(n, c.doc_id, c.document, c.label, c.quote, c.score, c.anchor, c.issued, c.effective))
         seen.add((c.doc_id, c.label))
         added += 1
     if added == 0:
@@ -236,9 +240,11 @@ def _passage_citation(index: OpenIndex, chunk, units: list[dict], n: int, score:
     where = f"{chunk.label} {name}".strip()
     if doc and doc.status == "superseded":
         where += " (văn bản đã hết hiệu lực)"
+    where += amended_note(doc, chunk.label, quote)
     return (f"Theo {where}:\n{quote} [{n}]",
             Citation(n=n, doc_id=chunk.doc_id, document=name, label=_unit_label(units, chunk.label), quote=quote,
-                     score=round(score, 4), anchor=_unit_anchor(units, chunk.anchor)))
+                     score=round(score, 4), anchor=_unit_anchor(units, chunk.anchor),
+                     issued=doc.issued if doc else None, effective=doc.effective if doc else None))
 
 
 def _article_citation(index: OpenIndex, chunks: list, n: int, score: float) -> tuple[str, Citation]:
@@ -254,10 +260,12 @@ def _article_citation(index: OpenIndex, chunks: list, n: int, score: float) -> t
     where = f"{article} {name}"
     if doc and doc.status == "superseded":
         where += " (văn bản đã hết hiệu lực)"
+    where += amended_note(doc, article, quote)
     anchor = re.sub(r"-khoan-.*$", "", first.anchor)
     return (f"Theo {where}:\n{quote} [{n}]",
             Citation(n=n, doc_id=first.doc_id, document=name, label=article, quote=quote,
-                     score=round(score, 4), anchor=anchor))
+                     score=round(score, 4), anchor=anchor, issued=doc.issued if doc else None,
+                     effective=doc.effective if doc else None))
 
 
 # "1. Cơ quan đăng ký kinh doanh tổ hợp tác, hợp tác xã, … là Phòng Tài chính - Kế hoạch thuộc …"
@@ -322,6 +330,12 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
                       and s.coverage >= CROSS_COVERAGE * best.coverage and s.score >= CROSS_SCORE * best.score), None)
         if other is not None:
             parts = parts[:MAX_PARTS - 1] + [other]
+    # A passage that the best one amends is quoted beside it (the current rule first, then the
+    # text it replaces), whatever its score.
+    amended = next((s for s in scored[1:] if best.hit.chunk.doc_id in amending_ids(index, s.hit.chunk.doc_id,
+                                                                                   s.hit.chunk.label, s.hit.chunk.text)), None)
+    if amended is not None and amended not in parts:
+        parts = [best, amended] + parts[1:MAX_PARTS - 1]
     # The best passage comes first (it is what [1] and a yes/no verdict rest on), then the
     # other clauses of its article in the article's order, then other passages by relevance.
     rank = {id(p): i for i, p in enumerate(parts)}

@@ -140,6 +140,9 @@ class Document:
     warnings: list[str] = field(default_factory=list)
     structure: list[dict] = field(default_factory=list)
     supersedes: list[str] = field(default_factory=list)
+    notices: list[dict] = field(default_factory=list)     # {effective, source, text, provisions, terms, document}
+    amended_by: list[dict] = field(default_factory=list)  # {number, effective, date, id, provisions, terms}
+    review_by: str | None = None
 
     def summary(self) -> dict:
         d = {k: v for k, v in self.__dict__.items() if k not in ("structure",)}
@@ -309,6 +312,11 @@ class OpenIndex:
         from assistant.text import folded_tokens
         text = " " + " ".join(folded_tokens(question)) + " "
         return any(f" {p} " in text for p in self.topic_phrases)
+
+    @property
+    def checked(self) -> str | None:
+        """The date the corpus was last checked against the official sources (manifest)."""
+        return self.meta.get("checked")
 
     @property
     def document_count(self) -> int:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 
 from assistant import answer as answering
-from assistant import rerank
+from assistant import currency, rerank
 from assistant.answerability import judge, known_act, known_phrase, states
 from assistant.asked import asked_for
 from assistant.config import Settings
@@ -17,7 +17,7 @@ from assistant.conversation import is_follow_up, rewrite
 from assistant.embeddings import Embedder, get_embedder
 from assistant.index import IndexHolder, OpenIndex
 from assistant.question import classify, expand, sub_questions
-from assistant.retrieval import HybridRetriever
+from assistant.retrieval import Hit, HybridRetriever
 from assistant.store import ConversationStore
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ class ChatResult:
     message_id: str
     citations: list[dict] = field(default_factory=list)
     mode: str = "extractive"
+    notices: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -93,28 +94,35 @@ class AssistantService:
         if qtype.instruction:
             return answering.refusal(index)
         result = self._answer_one(index, question, qtype)
+        status = currency.status_of(index, expand(question))
+        if status:  # "còn hiệu lực không?": the manifest's dates and status first, then the documents
+            body = result.answer if result.found else ""
+            return replace(currency.with_notices(index, result) if result.found else result,
+                           answer=f"{status}\n\n{body}".strip(), found=True,
+                           kind="extractive" if not result.found else result.kind)
         if not result.found:
-            return result
+            return currency.with_notices(index, result)
         # A message that asks two things ("gửi trong bao lâu, và hồ sơ gồm những gì?") gets
         # the best passage for each of them too, not only what the whole message matched.
         parts = sub_questions(question)
         if parts:
             others = [self._answer_one(index, p, classify(p)) for p in parts]
             result = answering.merge(result, others)
-        return result
+        return currency.with_notices(index, result)
 
     def candidates(self, index: OpenIndex, question: str, n: int = ANSWER_CANDIDATES):
         """The question's terms, their weights, what it asks for, and the passages that may
         answer it, best first: fused retrieval, then the learned order (assistant/rerank.py)."""
         retriever = self._retriever(index)
         terms = retriever.terms(expand(question), question)
-        hits = retriever.search(terms, self.embedder.embed_query(terms.text), k=max(n, RERANK_CANDIDATES))
+        vector = self.embedder.embed_query(terms.text)
+        hits = retriever.search(terms, vector, k=max(n, RERANK_CANDIDATES))
         weights = answering.query_weights(index, terms)
         scored = answering.rank_evidence(index, hits, weights)
         asked = asked_for(terms.typed, terms.text, retriever.unit_after, known_phrase(index), known_act(index))
         stated = [all(states(index, s, r) for r in asked.requirements) for s in scored]
         scored = [scored[i] for i in rerank.order(scored, stated, rerank.question_facts(terms.text))][:n]
-        return terms, weights, asked, scored
+        return terms, weights, asked, _current_first(index, scored, vector, weights)
 
     def _answer_one(self, index: OpenIndex, question: str, qtype) -> answering.Answer:
         terms, weights, asked, scored = self.candidates(index, question)
@@ -221,9 +229,10 @@ class AssistantService:
         text = prefix + final.answer
         citations = [asdict(c) for c in final.citations]
         self.store.add_message(message_id, session_id, message, text, final.found, citations, resolved)
+        notices = [asdict(n) for n in final.notices]
         yield "citations", {"citations": citations}
         yield "done", {"found": final.found, "session_id": session_id, "message_id": message_id,
-                       "mode": final.mode, "answer": text}
+                       "mode": final.mode, "answer": text, "notices": notices}
 
     def chat(self, message: str, session_id: str | None = None) -> ChatResult:
         citations: list[dict] = []
@@ -232,11 +241,36 @@ class AssistantService:
                 citations = data["citations"]
             elif name == "done":
                 return ChatResult(data["answer"], data["found"], data["session_id"], data["message_id"],
-                                  citations, data["mode"])
+                                  citations, data["mode"], data["notices"])
         raise RuntimeError("chat ended without an answer")
 
     def close(self) -> None:
         self.store.close()
+
+
+def _current_first(index: OpenIndex, scored: list, vector, weights) -> list:
+    """When the act that amends a candidate is itself in the corpus, its passage closest to the
+    question comes right before the candidate it amends: the current rule first."""
+    if not any(d.amended_by for d in index.documents.values()):
+        return scored
+    out = list(scored)
+    for s in scored:
+        chunk = s.hit.chunk
+        for doc_id in currency.amending_ids(index, chunk.doc_id, chunk.label, chunk.text):
+            amending = next((o for o in out if o.hit.chunk.doc_id == doc_id), None)
+            if amending is None:
+                rows = [c.row for c in index.chunks if c.doc_id == doc_id]
+                sims = index.vectors[rows] @ vector
+                best = int(sims.argmax())
+                hit = Hit(index.chunks[rows[best]], s.hit.score, float(sims[best]), {})
+                amending = answering.Scored(hit, answering.coverage(weights, answering.chunk_terms(index, hit.chunk.row,
+                                                                                                     weights)), s.score)
+            elif out.index(amending) < out.index(s):
+                continue
+            else:
+                out.remove(amending)
+            out.insert(out.index(s), amending)
+    return out
 
 
 def _pairs(turns: list[dict]) -> list[tuple[str, str]]:
@@ -258,9 +292,11 @@ def _llm_answer(index: OpenIndex, checked, rows: list[int]) -> answering.Answer:
         chunk = index.chunks[rows[n - 1]]
         doc = index.documents.get(chunk.doc_id)
         citations.append(answering.Citation(n=n, doc_id=chunk.doc_id, document=doc.short if doc else chunk.doc_id,
-                                            label=chunk.label, quote=chunk.text, score=0.0, anchor=chunk.anchor))
-    return answering.Answer(checked.text, True, citations, kind="llm", rows=[rows[n - 1] for n in checked.cited],
-                            mode="llm")
+                                            label=chunk.label, quote=chunk.text, score=0.0, anchor=chunk.anchor,
+                                            issued=doc.issued if doc else None, effective=doc.effective if doc else None))
+    answer = answering.Answer(checked.text, True, citations, kind="llm", rows=[rows[n - 1] for n in checked.cited],
+                              mode="llm")
+    return currency.with_notices(index, answer)
 
 
 def token_pieces(text: str, words: int = 3) -> Iterator[str]:

@@ -5,6 +5,7 @@ happens in a temporary folder and becomes the served index only when it is whole
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -23,7 +24,7 @@ from assistant.segment import folded_terms
 from ingest.chunker import Chunk, chunk_document
 from ingest.embed_cache import EmbeddingCache
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
-from ingest.manifest import DocMeta, ManifestError, load_manifest, meta_for_unlisted
+from ingest.manifest import DocMeta, ManifestError, load_manifest, manifest_checked, meta_for_unlisted
 from ingest.segment import compounds, segment
 from ingest.structure import Node, detect_family, parse
 
@@ -69,6 +70,7 @@ class ParsedDoc:
     root: Node
     chunks: list[Chunk]
     warnings: list[str]
+    path: Path | None = None   # the file it was read from
 
 
 def _discover(paths: list[Path], report: IngestReport) -> list[tuple[Path, dict[str, DocMeta]]]:
@@ -116,7 +118,27 @@ def parse_file(path: Path, manifest: dict[str, DocMeta]) -> ParsedDoc:
     family = detect_family(loaded.blocks)
     root = parse(loaded.blocks, family)
     chunks = chunk_document(root, meta.id, meta.short, family)
-    return ParsedDoc(meta, family, root, chunks, loaded.warnings)
+    return ParsedDoc(meta, family, root, chunks, loaded.warnings, path)
+
+
+def check_changes(docs: list[ParsedDoc], report: IngestReport, today: dt.date | None = None) -> list[str]:
+    """What the manifest says changed each document must name provisions it has ("Điều 5",
+    "khoản 1 Điều 7", "Mục IV.1"): one error per provision it does not, with the manifest's file
+    and line. A document past its review date gets a warning."""
+    today = today or dt.date.today()
+    problems = []
+    for d in docs:
+        labels = {c.label for c in d.chunks} | {u.label for c in d.chunks for u in c.units}
+        labels |= {idx.article_of(label) for label in labels}
+        where = (d.path.parent / "manifest.yaml") if d.path else Path("manifest.yaml")
+        for change in [*d.meta.notices, *d.meta.amended_by]:
+            for provision in change.provisions:
+                if " ".join(provision.split()) not in labels:
+                    problems.append(f"{where}:{change.line}: {d.meta.id}: no provision {provision!r} in {d.meta.file}")
+        if d.meta.review_by and dt.date.fromisoformat(d.meta.review_by) < today:
+            report.warnings.append((d.meta.file, f"past its review date {d.meta.review_by}: check it against the "
+                                                 f"official sources and update manifest.yaml"))
+    return problems
 
 
 def fingerprint(docs: list[ParsedDoc], embedder_spec: str, chroma: str = "embedded") -> str:
@@ -165,6 +187,15 @@ def run_ingest(settings: Settings, paths: list[Path] | None = None, *, force: bo
         seen_ids[doc.meta.id] = path.name
         docs.append(doc)
 
+    problems = check_changes(docs, report)
+    if problems:
+        report.failed.extend(("manifest.yaml", p) for p in problems)
+        report.failed.append(("(corpus)", "manifest.yaml names what the documents do not have; the current index is unchanged"))
+        report.seconds = time.monotonic() - started
+        return report
+    checked = next((c for c in (manifest_checked(p if p.is_dir() else p.parent)
+                                for p in (paths or [settings.corpus_dir])) if c), None)
+
     all_chunks = [c for d in docs for c in d.chunks]
     report.documents, report.chunks = len(docs), len(all_chunks)
     if not docs:
@@ -173,7 +204,7 @@ def run_ingest(settings: Settings, paths: list[Path] | None = None, *, force: bo
         return report
 
     chroma = f"server:{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_server else "embedded"
-    fp = fingerprint(docs, settings.embeddings, chroma)
+    fp = fingerprint(docs, settings.embeddings, f"{chroma}|checked={checked}")
     current = idx.current_build(data_dir)
     if current and not force:
         try:
@@ -190,7 +221,7 @@ def run_ingest(settings: Settings, paths: list[Path] | None = None, *, force: bo
         embedder = get_embedder(settings.embeddings)
     vectors = _embed(all_chunks, embedder, data_dir, report, progress)
     build_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    _build(settings, build_id, docs, all_chunks, vectors, fp)
+    _build(settings, build_id, docs, all_chunks, vectors, fp, checked)
     idx.set_current(data_dir, build_id)
     report.build_id = build_id
     _cleanup(settings, keep={build_id, current} if current else {build_id})
@@ -227,7 +258,7 @@ def _embed(chunks: list[Chunk], embedder, data_dir: Path, report: IngestReport, 
 
 
 def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: list[Chunk],
-           vectors: np.ndarray, fp: str) -> None:
+           vectors: np.ndarray, fp: str, checked: str | None = None) -> None:
     import bm25s
 
     root = idx.indexes_dir(settings.data_dir)
@@ -257,7 +288,8 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
             documents.append(dict(id=m.id, title=m.title, short=m.short, number=m.number, issuer=m.issuer,
                                   issued=m.issued, effective=m.effective, status=m.status, source=m.source,
                                   file=m.file, family=d.family, chunks=len(d.chunks), warnings=d.warnings,
-                                  supersedes=m.supersedes,
+                                  supersedes=m.supersedes, notices=[asdict(n) for n in m.notices],
+                                  amended_by=[asdict(a) for a in m.amended_by], review_by=m.review_by,
                                   structure=[_structure(n) for n in d.root.children]))
         (tmp / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
 
@@ -285,7 +317,7 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
         meta = {"format": idx.FORMAT_VERSION, "build_id": build_id, "fingerprint": fp,
                 "embedder": settings.embeddings, "dim": int(vectors.shape[1]), "collection": collection,
                 "documents": len(docs), "chunks": len(chunks), "created": time.time(),
-                "chroma": "server" if settings.chroma_server else "embedded"}
+                "chroma": "server" if settings.chroma_server else "embedded", "checked": checked}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         (tmp).rename(root / build_id)
     except BaseException:

@@ -27,7 +27,7 @@ def test_chat_answers_with_citations(client):
     r = client.post("/api/chat", json={"message": Q, "session_id": None})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"answer", "found", "session_id", "message_id", "citations", "mode"}
+    assert set(body) == {"answer", "found", "session_id", "message_id", "citations", "mode", "notices"}
     assert body["mode"] == "extractive"
     assert body["found"] is True and "03 tháng" in body["answer"]
     c = body["citations"][0]

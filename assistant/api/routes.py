@@ -28,7 +28,7 @@ def healthz() -> dict:
 @router.get("/readyz", tags=["ops"], responses=errors)
 def readyz(index: Index, service: Service) -> dict:
     index.ping()
-    ready = {"documents": index.document_count, "chunks": len(index.chunks)}
+    ready = {"documents": index.document_count, "chunks": len(index.chunks), "checked": index.checked}
     if service.llm is not None:  # answers still come when it is open: from the documents
         ready["llm"] = service.llm.status()
     return ready

@@ -45,6 +45,18 @@ class CitationOut(BaseModel):
     quote: str
     score: float
     anchor: str = ""
+    issued: str | None = None      # the document's issue and effective dates, YYYY-MM-DD
+    effective: str | None = None
+
+
+class NoticeOut(BaseModel):
+    """A change that concerns what citation `n` quotes (an amendment, a reorganisation)."""
+    n: int
+    doc_id: str
+    label: str
+    effective: str
+    source: str
+    text: str
 
 
 class ChatResponse(BaseModel):
@@ -54,6 +66,7 @@ class ChatResponse(BaseModel):
     message_id: str
     citations: list[CitationOut]
     mode: Literal["extractive", "llm", "extractive-fallback"] = "extractive"
+    notices: list[NoticeOut] = []
 
 
 class SearchResultOut(BaseModel):
@@ -105,6 +118,9 @@ class DocumentSummary(BaseModel):
     source: str | None
     chunks: int
     supersedes: list[str] = []
+    notices: list[dict] = []      # {effective, source, text, provisions, terms, document}: changes since
+    amended_by: list[dict] = []   # {number, short, date, effective, id, provisions, terms}
+    review_by: str | None = None
 
 
 class DocumentList(BaseModel):
