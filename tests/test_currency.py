@@ -114,6 +114,14 @@ def test_citations_carry_dates_and_the_api_carries_notices(api):
 
 
 @pytest.mark.integration
+def test_the_document_page_shows_its_dates_and_what_changed(api):
+    r = httpx.get(f"{api.url}/api/documents/nghi-dinh-92-2024-nd-cp", headers={"Accept": "text/html"}, timeout=10)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "ban hành ngày 18/7/2024" in r.text and "có hiệu lực từ 18/7/2024" in r.text
+    assert 'class="changed"' in r.text and "125/2025/NĐ-CP" in r.text
+
+
+@pytest.mark.integration
 def test_the_stream_done_event_carries_notices(api):
     with httpx.stream("POST", f"{api.url}/api/chat/stream", json={"message": "nộp hồ sơ đăng ký hợp tác xã ở đâu"},
                       timeout=30) as r:

@@ -211,7 +211,7 @@ def test_a_question_streams_in_with_its_sources(page, web, relay, tmp_path):
     assert page.evaluate("() => window.__states.size") > 3  # text arrived in pieces, not at once
     assert "05 thành viên" in answer.locator(".text").inner_text()
     summary = answer.locator("summary").first
-    assert summary.inner_text() == "[1] khoản 7 Điều 4 — Luật Hợp tác xã 2023"
+    assert summary.inner_text() == "[1] khoản 7 Điều 4 — Luật Hợp tác xã 2023 · hiệu lực từ 01/7/2024"
     quote = answer.locator("blockquote").first
     assert not quote.is_visible()
     summary.click()                                   # the source expands to the quoted passage
@@ -226,6 +226,26 @@ def test_a_question_streams_in_with_its_sources(page, web, relay, tmp_path):
     target = doc.locator(":target")
     assert "ít nhất 05 thành viên" in target.inner_text()
     assert doc.evaluate("() => location.hash") == "#dieu-4-khoan-7"
+    assert page.errors == []
+
+
+def test_a_change_to_what_is_quoted_is_shown_with_the_dates(page, web, tmp_path):
+    open_widget(page, web.url + "/")
+    footer = shadow(page, "p.notice")
+    page.wait_for_function("""() => document.querySelector('htx-chat').shadowRoot
+                                 .querySelector('p.notice').textContent.includes('29/11/2026')""")
+    assert "Văn bản cập nhật đến 29/11/2026" in footer.inner_text()
+    ask(page, "Nộp hồ sơ đăng ký thành lập hợp tác xã ở đâu?")
+    answer = last_answer(page)
+    changed = answer.locator(".changed").first
+    assert changed.is_visible() and "cấp xã" in changed.inner_text()     # not folded away
+    assert "Điều 35 Nghị định 125/2025/NĐ-CP" in changed.inner_text()
+    summaries = [s.inner_text() for s in answer.locator("summary").all()]
+    decree = [s for s in summaries if "Nghị định 92/2024/NĐ-CP" in s]
+    assert decree and all("hiệu lực từ 18/7/2024" in s for s in decree)
+    assert any("có thay đổi từ 01/7/2025" in s for s in decree)
+    page.screenshot(path=str(tmp_path / "notice.png"))
+    print(f"notice screenshot: {tmp_path / 'notice.png'}")
     assert page.errors == []
 
 

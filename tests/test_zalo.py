@@ -205,6 +205,24 @@ def test_a_long_answer_fits_one_message_with_its_sources():
     assert "…" in text
 
 
+@pytest.mark.unit
+def test_a_notice_survives_the_cut_and_no_word_is_cut():
+    notice = "Lưu ý: Từ 01/7/2025 nhiệm vụ của cơ quan đăng ký kinh doanh cấp huyện do cấp xã thực hiện."
+    answer = "Theo khoản 1 Điều 19 Nghị định:\n" + "từ ngữ " * 600 + "[1]\n" + notice
+    text = plain_message(answer, [{"n": 1, "label": "khoản 1 Điều 19", "document": "Nghị định 92/2024/NĐ-CP"}],
+                         notices=[{"n": 1, "text": notice}])
+    assert len(text) <= MAX_TEXT and notice in text and "Nguồn:" in text
+    body = text.split(" …", 1)[0]
+    assert body.endswith("từ ngữ") or body.endswith("ngữ")  # cut at a space, never inside a word
+
+
+def test_a_zalo_answer_carries_the_notice_of_a_change(server, zalo):
+    u = user()
+    post(server, event("user_send_text", u, "nop ho so dang ky thanh lap hop tac xa o dau"))
+    text = zalo.wait_for(u)[0]
+    assert len(text) <= MAX_TEXT and "Lưu ý:" in text and "cấp xã" in text
+
+
 def test_a_long_answer_reaches_zalo_within_the_limit(server, zalo):
     u = user()
     post(server, event("user_send_text", u, "Hồ sơ đăng ký thành lập hợp tác xã gồm những giấy tờ gì?"))

@@ -10,6 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
+from assistant.currency import notice_line, vietnamese_date
 from assistant.index import Document
 
 router = APIRouter(include_in_schema=False)
@@ -72,15 +73,21 @@ def document_page(doc: Document) -> HTMLResponse:
             walk(node.get("children") or [], depth + 1)
 
     walk(doc.structure, 0)
-    meta = " · ".join(html.escape(str(v)) for v in (doc.number, doc.issuer, doc.issued) if v)
+    meta = " · ".join(html.escape(str(v)) for v in (
+        doc.number, doc.issuer, doc.issued and f"ban hành ngày {vietnamese_date(doc.issued)}",
+        doc.effective and f"có hiệu lực từ {vietnamese_date(doc.effective)}") if v)
     status = ' <strong class="superseded">(văn bản đã hết hiệu lực)</strong>' if doc.status == "superseded" else ""
+    changes = [f"Được sửa đổi bởi {a.get('short') or a['number']} từ {vietnamese_date(a['effective'])}"
+               for a in doc.amended_by] + [notice_line(n) for n in doc.notices]
+    status += "".join(f'<p class="changed">{html.escape(c)}</p>' for c in changes)
     return page(f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(doc.short)}</title>
 <style>body{{font:16px/1.6 system-ui,sans-serif;max-width:820px;margin:0 auto;padding:16px;color:#1a1a1a}}
 h1{{font-size:22px}}h2{{font-size:18px;margin-top:1.6em}}h3{{font-size:16px;margin-top:1.2em}}
 p{{margin:.35em 0;white-space:pre-wrap}}:target{{background:#fff3bf;outline:2px solid #e0a800;scroll-margin-top:40px}}
-.meta{{color:#4a4f57}}.superseded{{color:#a4000f}}</style></head>
+.meta{{color:#4a4f57}}.superseded{{color:#a4000f}}
+.changed{{padding:6px 10px;border-left:3px solid #b35c00;background:#fff4e5;color:#4d2800}}</style></head>
 <body><h1>{html.escape(doc.title)}</h1><p class="meta">{meta}{status}</p>
 {''.join(out)}
 </body></html>""")

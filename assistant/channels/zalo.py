@@ -80,23 +80,31 @@ def verify(settings: Settings, raw_body: bytes, header: str | None, now: float |
     return event
 
 
-def plain_message(answer: str, citations: list[dict], limit: int = MAX_TEXT) -> str:
+def plain_message(answer: str, citations: list[dict], limit: int = MAX_TEXT, notices: list[dict] | None = None) -> str:
     """One plain-text message: the answer, then one short line per source, within the limit.
-    A long answer is cut at a line or sentence end and says so; the sources always fit."""
+    A long answer is cut at a line or sentence end (never inside a word) and says so; the
+    sources always fit, and so does every notice of a change to what is quoted ("Lưu ý: …")."""
     sources = [f"[{c['n']}] {c['label']} — {c['document']}" for c in citations]
     tail = ("\n\nNguồn:\n" + "\n".join(sources)) if sources else ""
     if len(tail) > limit // 2:
         tail = tail[: limit // 2].rsplit("\n", 1)[0]
-    room = limit - len(tail)
     body = answer.strip()
+    kept = [line for line in body.split("\n") if line.startswith("Lưu ý:")] if notices else []
+    room = limit - len(tail)
     if len(body) > room:
-        cut = body[: room - 2]
-        for sep in ("\n", ". ", "; "):
+        # the notices the cut would lose go right after what remains
+        lost = "\n".join(kept)
+        room -= len(lost) + 2 if lost else 0
+        cut = body[: max(0, room - 2)]
+        for sep in ("\n", ". ", "; ", " "):
             at = cut.rfind(sep)
-            if at > room // 2:
-                cut = cut[: at + (1 if sep != "\n" else 0)]
+            if at > room // 2 or sep == " " and at > 0:
+                cut = cut[: at + (1 if sep not in ("\n", " ") else 0)]
                 break
         body = cut.rstrip() + " …"
+        missing = [line for line in kept if line not in body]
+        if missing:
+            body += "\n\n" + "\n".join(missing)
     return body + tail
 
 
@@ -372,7 +380,7 @@ class ZaloChannel:
             log.exception("zalo answer failed")
             self.client.send_text(user, TROUBLE)
             return
-        self.client.send_text(user, plain_message(result.answer, result.citations))
+        self.client.send_text(user, plain_message(result.answer, result.citations, notices=result.notices))
 
     def session_id(self, user: str) -> str:
         """The user's conversation session, keyed so that nobody can guess it from the Zalo id

@@ -28,7 +28,8 @@
       stopped: "(đã dừng)", thinking: "Đang tìm trong văn bản…",
       failed: "Không kết nối được máy chủ. Vui lòng thử lại sau.",
       notice: "Thông tin tham khảo; văn bản gốc là căn cứ chính thức.",
-      newChat: "Cuộc trò chuyện mới"
+      newChat: "Cuộc trò chuyện mới",
+      inForce: "hiệu lực từ", changed: "có thay đổi từ", checked: "Văn bản cập nhật đến"
     },
     en: {
       title: "Collective economy Q&A",
@@ -42,7 +43,8 @@
       stopped: "(stopped)", thinking: "Searching the documents…",
       failed: "Could not reach the server. Please try again later.",
       notice: "For reference; the original documents are authoritative.",
-      newChat: "New conversation"
+      newChat: "New conversation",
+      inForce: "in force from", changed: "changed from", checked: "Documents checked on"
     }
   };
   // The documents are Vietnamese, so the example questions are too, whatever the UI language.
@@ -58,6 +60,11 @@
       "Ai tổ chức học tập, quán triệt Nghị quyết 20 ở cấp huyện?"
     ]
   };
+  // "2025-07-01" -> "01/7/2025", as Vietnamese documents write dates
+  function vnDate(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+    return m ? m[3] + "/" + (+m[2]) + "/" + m[1] : "";
+  }
   var MAX_KEPT = 30;       // messages kept in sessionStorage for a reload
   var MAX_MESSAGE = 1000;  // the API's limit
 
@@ -143,6 +150,7 @@
     ".bot{background:#fff;border:1px solid #d9dce1;padding:10px 12px;border-radius:14px 14px 14px 4px}",
     ".bot .who,.user .who{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}",
     ".status{color:#4a4f57;font-style:italic}",
+    ".changed{display:block;margin:4px 0;padding:6px 10px;border-left:3px solid #b35c00;background:#fff4e5;color:#4d2800}",
     ".error{color:#a4000f}",
     ".sources{margin-top:8px;border-top:1px solid #e3e5e8;padding-top:6px;white-space:normal}",
     ".sources h3{margin:0 0 4px;font-size:12.5px;color:#4a4f57;font-weight:600}",
@@ -217,7 +225,7 @@
         text: "✕", onclick: function () { self.close(); } })
     ]);
     this.panel = el("section", { className: "panel", id: panelId, role: "dialog", "aria-labelledby": "htx-title", hidden: "" },
-      [header, this.log, form, el("p", { className: "notice", text: t.notice })]);
+      [header, this.log, form, this.footer = el("p", { className: "notice", text: t.notice })]);
     this.panel.addEventListener("keydown", function (e) {
       if (e.key === "Escape" && self.cfg.mode !== "page") { e.stopPropagation(); self.close(); }
     });
@@ -232,6 +240,19 @@
     this.launcher.setAttribute("aria-expanded", "true");
     if (!this.log.children.length) this.showSuggestions();
     this.input.focus();
+    this.showChecked();
+  };
+
+  // the date the documents were last checked against the official sources (GET /readyz), in the footer
+  HTXChat.prototype.showChecked = function () {
+    var self = this;
+    if (this.checkedAsked) return;
+    this.checkedAsked = true;
+    fetch(this.cfg.apiBase + "/readyz", { credentials: "omit" }).then(function (res) {
+      return res.ok ? res.json() : null;
+    }).then(function (ready) {
+      if (ready && ready.checked) self.footer.textContent = self.t.notice + " " + self.t.checked + " " + vnDate(ready.checked) + ".";
+    }).catch(function () { /* the footer keeps its notice */ });
   };
 
   HTXChat.prototype.close = function () {
@@ -324,7 +345,7 @@
     bot.setAttribute("aria-busy", "true");  // screen readers wait for the whole answer
     this.scroll();
     this.setBusy(true);
-    var state = { text: "", citations: [], message_id: null, found: false, started: false };
+    var state = { text: "", citations: [], notices: [], message_id: null, found: false, started: false };
     this.controller = new AbortController();
     var signal = this.controller.signal;
     this.stream(text, bot, state, signal).catch(function (err) {
@@ -333,6 +354,7 @@
       if (state.message_id) throw err;  // the server has this turn already: asking again would answer twice
       return self.plain(text, signal).then(function (data) {  // streaming failed: ask once without it
         state.text = data.answer; state.citations = data.citations; state.message_id = data.message_id;
+        state.notices = data.notices || [];
         self.keepSession(data.session_id);
       });
     }).catch(function (err) {
@@ -344,7 +366,8 @@
         state.text = (state.text ? state.text + " " : "") + self.t.stopped;
       }
       self.renderAnswer(bot, state);
-      self.remember({ role: "bot", text: state.text, citations: state.citations, message_id: state.message_id });
+      self.remember({ role: "bot", text: state.text, citations: state.citations, notices: state.notices,
+                      message_id: state.message_id });
     }, function (err) {
       bot.body.className = "text error";
       bot.body.textContent = (err && err.detail) || self.t.failed;
@@ -401,6 +424,7 @@
             // the final text is authoritative: an LLM answer that failed its checks is replaced
             state.found = payload.found; state.message_id = payload.message_id; finished = true;
             if (typeof payload.answer === "string") state.text = payload.answer;
+            state.notices = payload.notices || [];
           }
           else if (name === "error") { var e = new Error(payload.detail || "stream error"); e.status = 503; e.detail = payload.detail; throw e; }
         }
@@ -431,13 +455,23 @@
   HTXChat.prototype.renderAnswer = function (bot, m) {
     var self = this, t = this.t;
     bot.body.className = "text";
-    bot.body.textContent = m.text;
+    bot.body.textContent = "";
+    // a change the documents have undergone ("Lưu ý: từ 01/7/2025 …") stands out under its quote
+    (m.text || "").split("\n").forEach(function (line, i, lines) {
+      var end = i < lines.length - 1 ? "\n" : "";
+      if (/^Lưu ý:/.test(line)) bot.body.appendChild(el("span", { className: "changed", role: "note", text: line + end }));
+      else bot.body.appendChild(document.createTextNode(line + end));
+    });
+    var changedFrom = {};
+    (m.notices || []).forEach(function (n) { if (!changedFrom[n.n]) changedFrom[n.n] = n.effective; });
     if (m.citations && m.citations.length) {
       var list = el("div", { className: "sources" }, [el("h3", { text: t.sources })]);
       m.citations.forEach(function (c) {
         var href = self.cfg.apiBase + "/api/documents/" + encodeURIComponent(c.doc_id) + (c.anchor ? "#" + encodeURIComponent(c.anchor) : "");
+        var when = (c.effective ? " · " + t.inForce + " " + vnDate(c.effective) : "") +
+          (changedFrom[c.n] ? " · " + t.changed + " " + vnDate(changedFrom[c.n]) : "");
         list.appendChild(el("details", null, [
-          el("summary", { text: "[" + c.n + "] " + c.label + " — " + c.document }),
+          el("summary", { text: "[" + c.n + "] " + c.label + " — " + c.document + when }),
           el("blockquote", { text: c.quote }),
           el("a", { href: href, target: "_blank", rel: "noopener", text: t.openDoc })
         ]));
