@@ -134,15 +134,70 @@ def _forms(doc: Document) -> list[tuple[str, str | None]]:
     return out
 
 
-def status_of(index: OpenIndex, question: str) -> str:
+# An act named with its year or number ("luat hop tac xa 2003", "nghi dinh 45/2021/nd-cp"), on folded text
+_DATED_ACT = re.compile(r"\b(?P<kind>luat|nghi dinh|nghi quyet|thong tu|quyet dinh)(?P<name>(?:\s+(?!nam\b|so\b)[a-z]+){0,5}?)"
+                        r"\s+(?:so\s+)?(?:nam\s+)?(?P<year>(?:19|20)\d\d)\b"
+                        r"|\b(?P<number>\d+/(?:19|20)\d\d(?:/[a-z0-9-]+)?)")
+
+
+_KINDS = {"luat", "nghi dinh", "nghi quyet", "thong tu", "quyet dinh"}
+
+
+@dataclass
+class Status:
+    text: str
+    complete: bool = False   # the whole answer: the documents' text would only be a guess
+
+
+def _unknown_editions(index: OpenIndex, folded: str) -> list[tuple[str, list[Document]]]:
+    """Acts the question names with a year or number that no document is, each with the
+    documents of the same kind and name ("Luật Hợp tác xã 2003" → Luật Hợp tác xã 2023)."""
+    out = []
+    for m in _DATED_ACT.finditer(folded):
+        if m.group("number"):
+            key = m.group("number")
+            before = re.search(r"\b(luat|nghi dinh|nghi quyet|thong tu|quyet dinh)((?:\s+(?!so\b)[a-z]+){0,5})\s+(?:so\s+)?$",
+                               folded[:m.start()])
+            base = f"{before.group(1)}{before.group(2)}".strip() if before else None
+        else:
+            base = f"{m.group('kind')}{m.group('name')}".strip()
+            key = f"{base} {m.group('year')}"
+        if any(f == key or f" {key} " in f" {f} " or f" {f} " in f" {key} "
+               for d in index.documents.values() for f, _ in _forms(d) if "/" in f or " " in f):
+            continue
+        same = [d for d in index.documents.values() if base and base not in _KINDS
+                and any(f.startswith(base + " ") for f, _ in _forms(d))]
+        out.append((key, same))
+    return out
+
+
+def _typed_number(question: str, folded_number: str) -> str:
+    """The document number as the question wrote it ("45/2021/NĐ-CP" rather than "45/2021/nd-cp")."""
+    for m in re.finditer(r"\d+/\d{4}[^\s,;?!]*", question):
+        if " ".join(folded_tokens(m.group())) == folded_number:
+            return "số " + m.group().rstrip(".")
+    return "số " + folded_number.upper()
+
+
+def status_of(index: OpenIndex, question: str) -> Status | None:
     """When the question asks whether a document (or an act it replaced) is in force: what the
-    manifest says of it — dates, status, what replaced or amended it — else ""."""
+    manifest says of it — dates, status, what replaced or amended it — else None. An edition
+    the manifest does not list ("Luật Hợp tác xã 2003") is said to be unknown, with what the
+    manifest has of the same act; an act of which it has nothing is left to the refusal."""
     folded = " " + " ".join(folded_tokens(question)) + " "
     if not _STATUS_ASKED.search(folded):
-        return ""
+        return None
     lines = []
+    unknown = [(key, same) for key, same in _unknown_editions(index, folded) if same]
+    for key, same in unknown:
+        shown = f"năm {key.rsplit(' ', 1)[1]}" if " " in key else _typed_number(question, key)
+        lines.append(f"Danh mục văn bản của trợ lý không có văn bản bạn hỏi ({shown}), "
+                     "nên trợ lý không biết văn bản đó còn hiệu lực hay không. Văn bản cùng tên mà trợ lý có:")
+    also = {d.id for _, same in unknown for d in same}
     for doc in index.documents.values():
         named = [(f, replaced) for f, replaced in _forms(doc) if f and f" {f} " in folded]
+        if doc.id in also and not any(r is None for _, r in named):
+            named.append(("", None))   # described as itself, not as the edition it replaced
         if not named:
             continue
         replaced = next((r for _, r in named if r), None)
@@ -162,6 +217,6 @@ def status_of(index: OpenIndex, question: str) -> str:
         for notice in doc.notices:
             lines.append(notice_line(notice))
     if not lines:
-        return ""
+        return None
     checked = f" (danh mục văn bản cập nhật đến {vietnamese_date(index.checked)})" if index.checked else ""
-    return "Theo thông tin văn bản mà trợ lý đang có" + checked + ":\n" + "\n".join(lines)
+    return Status("Theo thông tin văn bản mà trợ lý đang có" + checked + ":\n" + "\n".join(lines), complete=bool(unknown))

@@ -96,9 +96,11 @@ class AssistantService:
         result = self._answer_one(index, question, qtype)
         status = currency.status_of(index, expand(question))
         if status:  # "còn hiệu lực không?": the manifest's dates and status first, then the documents
-            body = result.answer if result.found else ""
-            return replace(currency.with_notices(index, result) if result.found else result,
-                           answer=f"{status}\n\n{body}".strip(), found=True,
+            if status.complete:
+                return replace(result, answer=status.text, found=True, citations=[], passages=[], notices=[],
+                               kind="extractive")
+            body = currency.with_notices(index, result).answer if result.found else ""
+            return replace(result, answer=f"{status.text}\n\n{body}".strip(), found=True,
                            kind="extractive" if not result.found else result.kind)
         if not result.found:
             return currency.with_notices(index, result)
