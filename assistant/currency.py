@@ -64,8 +64,11 @@ def amendments_for(doc: Document | None, label: str, quote: str) -> list[dict]:
 
 
 def amended_note(doc: Document | None, label: str, quote: str) -> str:
-    """" (được sửa đổi bởi Nghị định 125/2025/NĐ-CP, từ 01/7/2025)" for an amended provision."""
-    acts = amendments_for(doc, label, quote)
+    """" (được sửa đổi bởi Nghị định 125/2025/NĐ-CP, từ 01/7/2025)" for an amended provision.
+    Left out when a notice under the quote already names the act: the heading would say it twice,
+    and each heading pushes the quotes below it out of the first lines a reader sees."""
+    told = " ".join(n["source"] for n in notices_for(doc, label, quote))
+    acts = [a for a in amendments_for(doc, label, quote) if a["number"] not in told]
     return "".join(f" (được sửa đổi bởi {a.get('short') or a['number']}, từ {vietnamese_date(a['effective'])})"
                    for a in acts)
 
@@ -77,7 +80,8 @@ def amending_ids(index: OpenIndex, doc_id: str, label: str, quote: str) -> list[
 
 
 def notice_line(notice: dict) -> str:
-    return f"Lưu ý: {notice['text']} (theo {notice['source']}; từ {vietnamese_date(notice['effective'])})"
+    since = vietnamese_date(notice["effective"])
+    return f"Lưu ý: {notice['text']} (theo {notice['source']}" + ("" if since in notice["text"] else f"; từ {since}") + ")"
 
 
 def with_notices(index: OpenIndex, answer):
