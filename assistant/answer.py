@@ -88,8 +88,8 @@ def merge(main: Answer, others: list[Answer]) -> Answer:
         added += 1
     if added == 0:
         return main
-    head = main.answer[: len(main.answer) - len("\n\n".join(main.passages))]
-    return Answer(head + "\n\n".join(paragraphs), True, citations, main.kind, paragraphs, rows, main.candidates)
+    text = "\n\n".join([main.answer] + paragraphs[len(main.passages):])
+    return Answer(text, True, citations, main.kind, paragraphs, rows, main.candidates)
 
 
 def _idf(df: dict[str, int], n: int, term: str) -> float:
@@ -233,21 +233,38 @@ def _article_item(s: Scored) -> bool:
     return any(u.get("depth", 0) == 0 and u.get("lead") for u in s.hit.chunk.units)
 
 
-def _passage_citation(index: OpenIndex, chunk, units: list[dict], n: int, score: float) -> tuple[str, Citation]:
+@dataclass
+class Block:
+    """One cited passage as the answer shows it: "Theo <label> <document>:", the quote, [n]."""
+    n: int
+    doc_id: str
+    label: str      # what the heading names: the chunk's label, or the article when it is quoted whole
+    document: str   # the document's name with what a reader must know of it (no longer in force, amended)
+    quote: str
+
+    @property
+    def paragraph(self) -> str:
+        return f"Theo {f'{self.label} {self.document}'.strip()}:\n{self.quote} [{self.n}]"
+
+
+def _document_line(doc: Document | None, fallback: str, label: str, quote: str) -> str:
+    where = _doc_name(doc, fallback)
+    if doc and doc.status == "superseded":
+        where += " (văn bản đã hết hiệu lực)"
+    return where + amended_note(doc, label, quote)
+
+
+def _passage_citation(index: OpenIndex, chunk, units: list[dict], n: int, score: float) -> tuple[Block, Citation]:
     doc = index.documents.get(chunk.doc_id)
     quote = _quote(units)
     name = _doc_name(doc, chunk.doc_id)
-    where = f"{chunk.label} {name}".strip()
-    if doc and doc.status == "superseded":
-        where += " (văn bản đã hết hiệu lực)"
-    where += amended_note(doc, chunk.label, quote)
-    return (f"Theo {where}:\n{quote} [{n}]",
+    return (Block(n, chunk.doc_id, chunk.label, _document_line(doc, chunk.doc_id, chunk.label, quote), quote),
             Citation(n=n, doc_id=chunk.doc_id, document=name, label=_unit_label(units, chunk.label), quote=quote,
                      score=round(score, 4), anchor=_unit_anchor(units, chunk.anchor),
                      issued=doc.issued if doc else None, effective=doc.effective if doc else None))
 
 
-def _article_citation(index: OpenIndex, chunks: list, n: int, score: float) -> tuple[str, Citation]:
+def _article_citation(index: OpenIndex, chunks: list, n: int, score: float) -> tuple[Block, Citation]:
     first = chunks[0]
     doc = index.documents.get(first.doc_id)
     article = article_of(first.label)
@@ -257,15 +274,66 @@ def _article_citation(index: OpenIndex, chunks: list, n: int, score: float) -> t
     if heading and not quote.startswith(heading):
         quote = f"{heading}\n{quote}"
     name = _doc_name(doc, first.doc_id)
-    where = f"{article} {name}"
-    if doc and doc.status == "superseded":
-        where += " (văn bản đã hết hiệu lực)"
-    where += amended_note(doc, article, quote)
     anchor = re.sub(r"-khoan-.*$", "", first.anchor)
-    return (f"Theo {where}:\n{quote} [{n}]",
+    return (Block(n, first.doc_id, article, _document_line(doc, first.doc_id, article, quote), quote),
             Citation(n=n, doc_id=first.doc_id, document=name, label=article, quote=quote,
                      score=round(score, 4), anchor=anchor, issued=doc.issued if doc else None,
                      effective=doc.effective if doc else None))
+
+
+LEAD_AFTER = 400   # a best passage longer than this is preceded by the unit of it that answers best ...
+LEAD_CHARS = 350   # ... when that unit is no longer than this
+
+
+def lead_unit(units: list[dict], weights: dict[str, float], qtype: QuestionType) -> str:
+    """The unit of a long best passage that bears most on the question, to show before the
+    passage (which stays whole, in the document's order): otherwise the units before it in the
+    clause push it below the first lines a reader sees. Empty when the passage is short or
+    already opens with that unit."""
+    if qtype.listing or sum(len(u["text"]) for u in units) <= LEAD_AFTER or len(units) < 2:
+        return ""  # a list question asks for every item, not the one that scores best
+    scores = [_unit_score(u, weights, qtype) for u in units]
+    i = scores.index(max(scores))
+    unit = units[i]
+    if i == 0 or len(unit["text"]) > LEAD_CHARS:
+        return ""
+    head = unit.get("lead") or ""  # a point reads as an answer only with the line it hangs from
+    if head and head != unit["text"] and len(head) + len(unit["text"]) <= LEAD_CHARS:
+        return f"{head}\n{unit['text']}"
+    return unit["text"]
+
+
+def render(blocks: list[Block]) -> str:
+    """The cited passages as text. Neighbouring passages of one article are shown under one
+    heading, and the article's opening line ("Trong Luật này, các từ ngữ dưới đây được hiểu như
+    sau:") once: repeated, they pushed the clause that answers out of the first lines a reader
+    sees, and say nothing new. Each clause keeps its own [n]."""
+    out: list[str] = []
+    group: list[Block] = []
+
+    def flush() -> None:
+        if len(group) == 1:
+            out.append(group[0].paragraph)
+        elif group:
+            lines = [f"Theo {article_of(group[0].label)} {group[0].document}:"]
+            shown: set[str] = set()
+            for b in group:
+                own = [line for line in b.quote.split("\n") if line not in shown]
+                shown.update(own)
+                if own:
+                    lines.extend(own)
+                lines[-1] += f" [{b.n}]"  # nothing of its own to show: the marker joins the last line
+            out.append("\n".join(lines))
+        group.clear()
+
+    for b in blocks:
+        if group and not (b.doc_id == group[0].doc_id and b.document == group[0].document
+                          and article_of(b.label) == article_of(group[0].label) != ""
+                          and b.label != article_of(b.label) and group[0].label != article_of(group[0].label)):
+            flush()
+        group.append(b)
+    flush()
+    return "\n\n".join(out)
 
 
 # "1. Cơ quan đăng ký kinh doanh tổ hợp tác, hợp tác xã, … là Phòng Tài chính - Kế hoạch thuộc …"
@@ -344,23 +412,28 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
     if article is not None:  # the article stands in for its clauses; other passages keep their place
         parts = [best] + [p for p in parts if not same_article(p, best)]
     citations: list[Citation] = []
-    paragraphs: list[str] = []
+    blocks: list[Block] = []
     for n, part in enumerate(parts, start=1):
         if article is not None and part is best:
-            paragraph, citation = _article_citation(index, article[1], n, best.score)
+            block, citation = _article_citation(index, article[1], n, best.score)
         else:
             units = select_units(part.hit.chunk.units, part.hit.chunk.text, weights, qtype)
-            paragraph, citation = _passage_citation(index, part.hit.chunk, units, n, part.score)
-        paragraphs.append(paragraph)
+            block, citation = _passage_citation(index, part.hit.chunk, units, n, part.score)
+        blocks.append(block)
         citations.append(citation)
     if qtype.who:
-        row = naming_clause(index, "\n".join(paragraphs), {p.hit.chunk.row for p in parts})
+        row = naming_clause(index, "\n".join(b.paragraph for b in blocks), {p.hit.chunk.row for p in parts})
         if row is not None:
             chunk = index.chunks[row]
-            paragraph, citation = _passage_citation(index, chunk, chunk.units, len(parts) + 1, 0.0)
-            paragraphs.append(paragraph)
+            block, citation = _passage_citation(index, chunk, chunk.units, len(parts) + 1, 0.0)
+            blocks.append(block)
             citations.append(citation)
-    text = "\n\n".join(paragraphs)
+    paragraphs = [b.paragraph for b in blocks]
+    text = render(blocks)
+    if article is None:
+        lead = lead_unit(select_units(best.hit.chunk.units, best.hit.chunk.text, weights, qtype), weights, qtype)
+        if lead:
+            text = f"{lead} [1]\n\n{text}"
     if qtype.yesno and question:
         verdict = yes_no(question, citations[0].quote)
         if verdict:
@@ -438,10 +511,10 @@ def not_stated(index: OpenIndex, what: str, nearest: Scored, weights: dict[str, 
     names = ", ".join(d.short for d in index.documents.values())
     chunk = nearest.hit.chunk
     units = select_units(chunk.units, chunk.text, weights, qtype)
-    paragraph, citation = _passage_citation(index, chunk, units, 1, nearest.score)
+    block, citation = _passage_citation(index, chunk, units, 1, nearest.score)
     excerpt = _cut(citation.quote, NEARBY_CHARS)
     citation.quote = excerpt
-    where = paragraph.split(":\n", 1)[0].removeprefix("Theo ")
+    where = f"{block.label} {block.document}".strip()
     text = (f"Các văn bản mà trợ lý đang có ({names}) không nêu {what} cho câu hỏi này, nên trợ lý không trả lời "
             f"để tránh đoán sai. Quy định gần nhất với câu hỏi là {where}:\n{excerpt} [1]\n\n{_SUGGEST}")
     return Answer(text, False, [citation], "refusal", [excerpt], [chunk.row])

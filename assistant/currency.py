@@ -104,11 +104,12 @@ def with_notices(index: OpenIndex, answer):
         return answer
     text = answer.answer
     placed: set[int] = set()
-    for paragraph in answer.passages:
-        m = re.search(r"\[(\d+)\]\s*$", paragraph)
-        n = int(m.group(1)) if m else None
-        if n in lines_for and n not in placed and paragraph in text:
-            text = text.replace(paragraph, paragraph + "\n" + "\n".join(lines_for[n]), 1)
+    for n, lines in lines_for.items():
+        # under the line the quote ends on ("… [2]"), not after a verdict that names it ("[1], với …")
+        ends = list(re.finditer(rf"\[{n}\](?=\n|$)", text))
+        if ends:
+            at = ends[-1].end()
+            text = text[:at] + "\n" + "\n".join(lines) + text[at:]
             placed.add(n)
     rest = [line for n, lines in lines_for.items() if n not in placed for line in lines]
     if rest:

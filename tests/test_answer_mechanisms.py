@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import Answer, Citation, merge
+from assistant.answer import Answer, Block, Citation, merge, render
 from assistant.index import Document
 from assistant.question import sub_questions
 from assistant.retrieval import HybridRetriever
@@ -111,3 +111,36 @@ def test_how_many_members_finds_the_definition_that_states_the_number(service):
     a = service.answer("Cần bao nhiêu thành viên để thành lập hợp tác xã?")
     assert a.found and "05 thành viên" in a.answer
     assert a.citations[0].label == "khoản 7 Điều 4"
+
+
+@pytest.mark.unit
+def test_clauses_of_one_article_share_one_heading_and_opening_line():
+    opening = "Trong Luật này, các từ ngữ dưới đây được hiểu như sau:"
+    blocks = [Block(1, "law", "khoản 16 Điều 4", "Luật A", f"{opening}\n16. Thành viên là …"),
+              Block(2, "law", "khoản 18 Điều 4", "Luật A", f"{opening}\n18. Thành viên liên kết là …"),
+              Block(3, "law", "khoản 2 Điều 9", "Luật A", "2. Khác."),
+              Block(4, "decree", "khoản 1 Điều 4", "Nghị định B", "1. Của văn bản khác.")]
+    text = render(blocks)
+    assert text.count(opening) == 1 and text.count("Theo ") == 3
+    assert text.startswith(f"Theo Điều 4 Luật A:\n{opening}\n16. Thành viên là … [1]\n18. Thành viên liên kết là … [2]")
+    assert "Theo khoản 2 Điều 9 Luật A:\n2. Khác. [3]" in text
+    assert "Theo khoản 1 Điều 4 Nghị định B:" in text  # same article number, other document: its own heading
+    # a clause whose every line is already shown still gets its marker
+    assert render([Block(1, "law", "khoản 1 Điều 2", "Luật A", "x"), Block(2, "law", "điểm a khoản 1 Điều 2", "Luật A", "x")]) \
+        == "Theo Điều 2 Luật A:\nx [1] [2]"
+
+
+@pytest.mark.unit
+def test_a_long_passage_is_preceded_by_its_unit_that_answers():
+    from assistant.answer import lead_unit
+    from assistant.question import classify
+    units = [{"text": "a) Đủ điều kiện về tên gọi, trụ sở và vốn góp của các thành viên theo quy định của pháp luật;", "lead": "1. Điều kiện:"},
+             {"text": "b) Có hồ sơ hợp lệ theo quy định tại Điều này và Điều lệ hợp tác xã đã được thông qua;", "lead": "1. Điều kiện:"},
+             {"text": "c) Thời hạn giải quyết là 03 ngày làm việc kể từ ngày nhận đủ hồ sơ đăng ký thành lập hợp tác xã;", "lead": "1. Điều kiện:"},
+             {"text": "d) Nộp đủ lệ phí đăng ký theo quy định của pháp luật về phí và lệ phí hiện hành đối với hợp tác xã.", "lead": "1. Điều kiện:"},
+             {"text": "đ) Các điều kiện khác mà pháp luật chuyên ngành có liên quan quy định đối với ngành, nghề kinh doanh.", "lead": "1. Điều kiện:"}]
+    weights = {"thoi": 1.0, "han": 1.0, "giai": 1.0, "quyet": 1.0}
+    assert lead_unit(units, weights, classify("Thời hạn giải quyết là bao lâu?")) == f"1. Điều kiện:\n{units[2]['text']}"
+    assert lead_unit(units, weights, classify("Điều kiện gồm những gì?")) == ""    # a list: every item, not one
+    assert lead_unit(units[:2], weights, classify("Thời hạn giải quyết là bao lâu?")) == ""   # short: read whole
+    assert lead_unit(units[2:], weights, classify("Thời hạn giải quyết là bao lâu?")) == ""  # opens with it already
