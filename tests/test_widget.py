@@ -364,6 +364,10 @@ def test_phone_layout_is_full_screen(browser, web, tmp_path):
         box = shadow(page, ".panel").bounding_box()
         assert box == {"x": 0, "y": 0, "width": 390, "height": 844}
         assert shadow(page, ".launcher").is_hidden()      # the panel covers the page; close is in its header
+        # the answer is longer than the screen: it is shown from its first line, not scrolled to its end
+        answer, log = shadow(page, ".msg.bot").last.bounding_box(), shadow(page, ".log").bounding_box()
+        assert answer["height"] > log["height"]
+        assert log["y"] <= answer["y"] <= log["y"] + 40
         page.screenshot(path=str(tmp_path / "phone.png"))
         print(f"phone screenshot: {tmp_path / 'phone.png'}")
         page.get_by_role("button", name="Đóng").click()

@@ -325,6 +325,12 @@
     return node;
   };
   HTXChat.prototype.scroll = function () { this.log.scrollTop = this.log.scrollHeight; };
+  // An answer taller than the view is shown from its first line, not its last: the answer
+  // comes first and the quotes under it, so a reader who lands at the end misses it.
+  HTXChat.prototype.reveal = function (node) {
+    var log = this.log, top = log.scrollTop + node.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+    log.scrollTop = Math.min(log.scrollHeight - log.clientHeight, Math.max(0, top));
+  };
 
   HTXChat.prototype.setBusy = function (busy) {
     this.busy = busy;
@@ -371,7 +377,7 @@
     }, function (err) {
       bot.body.className = "text error";
       bot.body.textContent = (err && err.detail) || self.t.failed;
-    }).then(function () { bot.removeAttribute("aria-busy"); self.setBusy(false); self.scroll(); });
+    }).then(function () { bot.removeAttribute("aria-busy"); self.setBusy(false); self.reveal(bot); });
   };
 
   HTXChat.prototype.keepSession = function (id) {
@@ -418,7 +424,7 @@
             if (!state.started) { state.started = true; bot.body.className = "text"; bot.body.textContent = ""; }
             state.text += payload.text;
             bot.body.textContent = state.text;
-            self.scroll();
+            self.reveal(bot);
           } else if (name === "citations") state.citations = payload.citations || [];
           else if (name === "done") {
             // the final text is authoritative: an LLM answer that failed its checks is replaced
