@@ -49,6 +49,16 @@ class Citation:
 
 
 @dataclass
+class Related:
+    """A provision worth reading that the answer does not quote: its title and where it is."""
+    doc_id: str
+    document: str
+    label: str     # the article ("Điều 39"), or the passage's label where there is no article
+    title: str     # the article's heading ("Điều 39. Hội nghị thành lập hợp tác xã"), else the label
+    anchor: str = ""
+
+
+@dataclass
 class Answer:
     answer: str
     found: bool
@@ -59,6 +69,7 @@ class Answer:
     candidates: list[int] = field(default_factory=list)  # index rows retrieval ranked, best first
     mode: str = "extractive"   # extractive | llm | extractive-fallback (an LLM is configured but was not used)
     notices: list = field(default_factory=list)  # currency.AppliedNotice: changes that concern what is quoted
+    related: list[Related] = field(default_factory=list)  # further provisions, titles only
 
 
 MAX_ADDED_PARTS = 2  # passages a message's further questions may add to its answer
@@ -89,7 +100,9 @@ def merge(main: Answer, others: list[Answer]) -> Answer:
     if added == 0:
         return main
     text = "\n\n".join([main.answer] + paragraphs[len(main.passages):])
-    return Answer(text, True, citations, main.kind, paragraphs, rows, main.candidates)
+    quoted = {(c.doc_id, article_of(c.label) or c.label) for c in citations}
+    return Answer(text, True, citations, main.kind, paragraphs, rows, main.candidates,
+                  related=[r for r in main.related if (r.doc_id, r.label) not in quoted])
 
 
 def _idf(df: dict[str, int], n: int, term: str) -> float:
@@ -442,7 +455,35 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
     if len(citations) > len(parts):  # the naming clause added for a who-question
         rows.append(row)
     return Answer(text, True, citations, passages=paragraphs, rows=rows,
-                  candidates=[s.hit.chunk.row for s in scored])
+                  candidates=[s.hit.chunk.row for s in scored], related=related(index, scored, citations))
+
+
+MAX_RELATED = 3         # "Xem thêm": provisions retrieval ranked close that the answer does not quote,
+RELATED_COVERAGE = 0.5  # ... on bars looser than a quote's (JOIN_*, CROSS_*): worth a look, not a quote
+RELATED_SCORE = 0.7
+
+
+def related(index: OpenIndex, scored: list[Scored], citations: list[Citation]) -> list[Related]:
+    """The next candidates' articles, best first, one entry per article, none already quoted."""
+    seen = {(c.doc_id, article_of(c.label) or c.label) for c in citations}
+    out: list[Related] = []
+    best = scored[0]
+    for s in scored:
+        if s.coverage < RELATED_COVERAGE * best.coverage or s.score < RELATED_SCORE * best.score:
+            continue
+        chunk = s.hit.chunk
+        article = article_of(chunk.label)
+        key = (chunk.doc_id, article or chunk.label)
+        if key in seen or not key[1]:
+            continue
+        seen.add(key)
+        doc = index.documents.get(chunk.doc_id)
+        title = next((p for p in chunk.path if article and p.startswith(article)), "") or key[1]
+        anchor = re.sub(r"-khoan-.*$", "", chunk.anchor) if article else chunk.anchor
+        out.append(Related(chunk.doc_id, _doc_name(doc, chunk.doc_id), key[1], title, anchor))
+        if len(out) >= MAX_RELATED:
+            break
+    return out
 
 
 _NEGATIONS = ("không được", "không phải", "không bắt buộc", "không có quyền", "nghiêm cấm", "cấm", "chưa được")

@@ -68,6 +68,10 @@ def cmd_ask(args) -> int:
         print(result.answer)
         for c in result.citations:
             print(f"[{c['n']}] {c['label']} — {c['document']}")
+        if result.related:
+            print("Xem thêm:")
+            for r in result.related:
+                print(f"- {r['title']} — {r['document']}")
     return 0
 
 

@@ -36,6 +36,7 @@ class ChatResult:
     citations: list[dict] = field(default_factory=list)
     mode: str = "extractive"
     notices: list[dict] = field(default_factory=list)
+    related: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -97,7 +98,7 @@ class AssistantService:
         status = currency.status_of(index, expand(question))
         if status:  # "còn hiệu lực không?": the manifest's dates and status first, then the documents
             if status.complete:
-                return replace(result, answer=status.text, found=True, citations=[], passages=[], notices=[],
+                return replace(result, answer=status.text, found=True, citations=[], passages=[], notices=[], related=[],
                                kind="extractive")
             body = currency.with_notices(index, result).answer if result.found else ""
             return replace(result, answer=f"{status.text}\n\n{body}".strip(), found=True,
@@ -234,7 +235,8 @@ class AssistantService:
         notices = [asdict(n) for n in final.notices]
         yield "citations", {"citations": citations}
         yield "done", {"found": final.found, "session_id": session_id, "message_id": message_id,
-                       "mode": final.mode, "answer": text, "notices": notices}
+                       "mode": final.mode, "answer": text, "notices": notices,
+                       "related": [asdict(r) for r in final.related]}
 
     def chat(self, message: str, session_id: str | None = None) -> ChatResult:
         citations: list[dict] = []
@@ -243,7 +245,7 @@ class AssistantService:
                 citations = data["citations"]
             elif name == "done":
                 return ChatResult(data["answer"], data["found"], data["session_id"], data["message_id"],
-                                  citations, data["mode"], data["notices"])
+                                  citations, data["mode"], data["notices"], data["related"])
         raise RuntimeError("chat ended without an answer")
 
     def close(self) -> None:

@@ -27,13 +27,28 @@ def test_chat_answers_with_citations(client):
     r = client.post("/api/chat", json={"message": Q, "session_id": None})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"answer", "found", "session_id", "message_id", "citations", "mode", "notices"}
+    assert set(body) == {"answer", "found", "session_id", "message_id", "citations", "mode", "notices", "related"}
     assert body["mode"] == "extractive"
     assert body["found"] is True and "03 tháng" in body["answer"]
     c = body["citations"][0]
     assert {"n", "doc_id", "document", "label", "quote", "score"} <= set(c)
     assert c["doc_id"] == "luat-hop-tac-xa-2023" and c["label"] == "khoản 3 Điều 65"
     assert "[1]" in body["answer"] and c["quote"] in body["answer"]
+    # further provisions: titles and links, none of them an article the answer quotes, no text
+    quoted = {(x["doc_id"], x["label"].split(" Điều ")[-1]) for x in body["citations"]}
+    for r in body["related"]:
+        assert set(r) == {"doc_id", "document", "label", "title", "anchor"}
+        assert r["title"].startswith(r["label"]) and (r["doc_id"], r["label"].removeprefix("Điều ")) not in quoted
+        assert r["title"] not in body["answer"]
+
+
+def test_related_provisions_are_close_to_the_question_and_not_quoted(service):
+    a = service.answer("Hợp tác xã phải gửi báo cáo tài chính trong thời hạn bao lâu?")
+    assert a.found and 1 <= len(a.related) <= 3
+    quoted = {(c.doc_id, c.label.split("Điều ")[-1]) for c in a.citations}
+    assert all((r.doc_id, r.label.removeprefix("Điều ")) not in quoted for r in a.related)
+    far = service.answer("Cần tối thiểu bao nhiêu thành viên để thành lập hợp tác xã?")
+    assert "Điều 65" not in {r.label for r in far.related}  # shares words, not the subject: below the bar
 
 
 def test_session_id_is_kept(client):

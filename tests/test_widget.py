@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import LiveServer, make_settings
@@ -443,3 +444,23 @@ def test_a_new_conversation_during_an_answer_stays_empty_after_reload(page, rela
     page.reload()
     page.get_by_role("button", name="Mở trợ lý hỏi đáp").click()
     assert shadow(page, ".msg").count() == 0
+
+
+def test_related_provisions_are_listed_as_links(page, web):
+    question = "Hợp tác xã phải gửi báo cáo tài chính trong thời hạn bao lâu?"
+    expected = httpx.post(web.url + "/api/chat", json={"message": question, "session_id": None}).json()["related"]
+    assert expected
+    open_widget(page, web.url + "/")
+    ask(page, question)
+    answer = last_answer(page)
+    box = answer.locator(".related-list")
+    assert box.locator("h3").inner_text() == "Xem thêm"
+    links = box.locator("a")
+    assert links.count() == len(expected)
+    for i, r in enumerate(expected):
+        assert links.nth(i).inner_text() == f"{r['title']} — {r['document']}"
+        assert links.nth(i).get_attribute("href") == f"{web.url}/api/documents/{r['doc_id']}#{r['anchor']}"
+    page.reload()                                     # kept with the conversation across a reload
+    page.get_by_role("button", name="Mở trợ lý hỏi đáp").click()
+    assert shadow(page, ".msg.bot").last.locator(".related-list a").count() == len(expected)
+    assert page.errors == []

@@ -59,6 +59,15 @@ class NoticeOut(BaseModel):
     text: str
 
 
+class RelatedOut(BaseModel):
+    """A provision worth reading that the answer does not quote (title and link, no text)."""
+    doc_id: str
+    document: str
+    label: str
+    title: str
+    anchor: str = ""
+
+
 class ChatResponse(BaseModel):
     answer: str
     found: bool
@@ -67,6 +76,7 @@ class ChatResponse(BaseModel):
     citations: list[CitationOut]
     mode: Literal["extractive", "llm", "extractive-fallback"] = "extractive"
     notices: list[NoticeOut] = []
+    related: list[RelatedOut] = []
 
 
 class SearchResultOut(BaseModel):

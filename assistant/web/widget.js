@@ -29,7 +29,7 @@
       failed: "Không kết nối được máy chủ. Vui lòng thử lại sau.",
       notice: "Thông tin tham khảo; văn bản gốc là căn cứ chính thức.",
       newChat: "Cuộc trò chuyện mới",
-      inForce: "hiệu lực từ", changed: "có thay đổi từ", checked: "Văn bản cập nhật đến"
+      inForce: "hiệu lực từ", changed: "có thay đổi từ", checked: "Văn bản cập nhật đến", related: "Xem thêm"
     },
     en: {
       title: "Collective economy Q&A",
@@ -44,7 +44,7 @@
       failed: "Could not reach the server. Please try again later.",
       notice: "For reference; the original documents are authoritative.",
       newChat: "New conversation",
-      inForce: "in force from", changed: "changed from", checked: "Documents checked on"
+      inForce: "in force from", changed: "changed from", checked: "Documents checked on", related: "See also"
     }
   };
   // The documents are Vietnamese, so the example questions are too, whatever the UI language.
@@ -154,6 +154,7 @@
     ".error{color:#a4000f}",
     ".sources{margin-top:8px;border-top:1px solid #e3e5e8;padding-top:6px;white-space:normal}",
     ".sources h3{margin:0 0 4px;font-size:12.5px;color:#4a4f57;font-weight:600}",
+    ".related{margin:0;padding-left:18px;font-size:13.5px}.related li{margin:2px 0}",
     "details{margin:4px 0}summary{cursor:pointer;color:#0a4a8a;font-size:13.5px}",
     "blockquote{margin:6px 0;padding:6px 10px;border-left:3px solid var(--accent);background:#f3f5f8;white-space:pre-wrap;font-size:13.5px}",
     "a{color:#0a4a8a}",
@@ -351,7 +352,7 @@
     bot.setAttribute("aria-busy", "true");  // screen readers wait for the whole answer
     this.scroll();
     this.setBusy(true);
-    var state = { text: "", citations: [], notices: [], message_id: null, found: false, started: false };
+    var state = { text: "", citations: [], notices: [], related: [], message_id: null, found: false, started: false };
     this.controller = new AbortController();
     var signal = this.controller.signal;
     this.stream(text, bot, state, signal).catch(function (err) {
@@ -360,7 +361,7 @@
       if (state.message_id) throw err;  // the server has this turn already: asking again would answer twice
       return self.plain(text, signal).then(function (data) {  // streaming failed: ask once without it
         state.text = data.answer; state.citations = data.citations; state.message_id = data.message_id;
-        state.notices = data.notices || [];
+        state.notices = data.notices || []; state.related = data.related || [];
         self.keepSession(data.session_id);
       });
     }).catch(function (err) {
@@ -372,7 +373,7 @@
         state.text = (state.text ? state.text + " " : "") + self.t.stopped;
       }
       self.renderAnswer(bot, state);
-      self.remember({ role: "bot", text: state.text, citations: state.citations, notices: state.notices,
+      self.remember({ role: "bot", text: state.text, citations: state.citations, notices: state.notices, related: state.related,
                       message_id: state.message_id });
     }, function (err) {
       bot.body.className = "text error";
@@ -430,7 +431,7 @@
             // the final text is authoritative: an LLM answer that failed its checks is replaced
             state.found = payload.found; state.message_id = payload.message_id; finished = true;
             if (typeof payload.answer === "string") state.text = payload.answer;
-            state.notices = payload.notices || [];
+            state.notices = payload.notices || []; state.related = payload.related || [];
           }
           else if (name === "error") { var e = new Error(payload.detail || "stream error"); e.status = 503; e.detail = payload.detail; throw e; }
         }
@@ -483,6 +484,15 @@
         ]));
       });
       bot.appendChild(list);
+    }
+    // provisions retrieval ranked close that the answer does not quote: a title and a link each
+    if (m.related && m.related.length) {
+      var more = el("ul", { className: "related" });
+      m.related.forEach(function (r) {
+        var href = self.cfg.apiBase + "/api/documents/" + encodeURIComponent(r.doc_id) + (r.anchor ? "#" + encodeURIComponent(r.anchor) : "");
+        more.appendChild(el("li", null, [el("a", { href: href, target: "_blank", rel: "noopener", text: r.title + " — " + r.document })]));
+      });
+      bot.appendChild(el("div", { className: "sources related-list" }, [el("h3", { text: t.related }), more]));
     }
     if (m.message_id) bot.appendChild(this.rating(m.message_id));
   };
