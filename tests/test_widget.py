@@ -369,6 +369,15 @@ def test_phone_layout_is_full_screen(browser, web, tmp_path):
         answer, log = shadow(page, ".msg.bot").last.bounding_box(), shadow(page, ".log").bounding_box()
         assert answer["height"] > log["height"]
         assert log["y"] <= answer["y"] <= log["y"] + 40
+        # a long quoted passage folds to a few lines, and opens whole with "Xem đầy đủ"
+        fold = shadow(page, ".msg.bot .fold").first
+        folded = fold.evaluate("e => [e.clientHeight, e.scrollHeight]")
+        assert folded[0] < folded[1] and folded[0] < 200
+        page.screenshot(path=str(tmp_path / "phone-folded.png"))
+        more = shadow(page, ".msg.bot .unfold").first
+        assert more.inner_text() == "Xem đầy đủ" and more.get_attribute("aria-expanded") == "false"
+        more.click()
+        assert fold.evaluate("e => e.clientHeight >= e.scrollHeight") and more.is_hidden()
         page.screenshot(path=str(tmp_path / "phone.png"))
         print(f"phone screenshot: {tmp_path / 'phone.png'}")
         page.get_by_role("button", name="Đóng").click()

@@ -29,7 +29,7 @@
       failed: "Không kết nối được máy chủ. Vui lòng thử lại sau.",
       notice: "Thông tin tham khảo; văn bản gốc là căn cứ chính thức.",
       newChat: "Cuộc trò chuyện mới",
-      inForce: "hiệu lực từ", changed: "có thay đổi từ", checked: "Văn bản cập nhật đến", related: "Xem thêm"
+      inForce: "hiệu lực từ", changed: "có thay đổi từ", checked: "Văn bản cập nhật đến", related: "Xem thêm", more: "Xem đầy đủ"
     },
     en: {
       title: "Collective economy Q&A",
@@ -44,7 +44,7 @@
       failed: "Could not reach the server. Please try again later.",
       notice: "For reference; the original documents are authoritative.",
       newChat: "New conversation",
-      inForce: "in force from", changed: "changed from", checked: "Documents checked on", related: "See also"
+      inForce: "in force from", changed: "changed from", checked: "Documents checked on", related: "See also", more: "Show all"
     }
   };
   // The documents are Vietnamese, so the example questions are too, whatever the UI language.
@@ -67,6 +67,7 @@
   }
   var MAX_KEPT = 30;       // messages kept in sessionStorage for a reload
   var MAX_MESSAGE = 1000;  // the API's limit
+  var FOLD_CHARS = 400;    // a passage longer than this (about nine lines on a phone) folds to six
 
   function attr(name, fallback) {
     var v = script && script.getAttribute("data-" + name);
@@ -154,6 +155,9 @@
     ".error{color:#a4000f}",
     ".sources{margin-top:8px;border-top:1px solid #e3e5e8;padding-top:6px;white-space:normal}",
     ".sources h3{margin:0 0 4px;font-size:12.5px;color:#4a4f57;font-weight:600}",
+    ".fold{max-height:9em;overflow:hidden;-webkit-mask-image:linear-gradient(#000 60%,transparent)}",
+    ".fold.open{max-height:none;-webkit-mask-image:none}",
+    ".unfold{display:block;margin:2px 0 8px;border:0;background:none;color:#0a4a8a;padding:2px 0;cursor:pointer;font:inherit;text-decoration:underline}",
     ".related{margin:0;padding-left:18px;font-size:13.5px}.related li{margin:2px 0}",
     "details{margin:4px 0}summary{cursor:pointer;color:#0a4a8a;font-size:13.5px}",
     "blockquote{margin:6px 0;padding:6px 10px;border-left:3px solid var(--accent);background:#f3f5f8;white-space:pre-wrap;font-size:13.5px}",
@@ -463,11 +467,28 @@
     var self = this, t = this.t;
     bot.body.className = "text";
     bot.body.textContent = "";
-    // a change the documents have undergone ("Lưu ý: từ 01/7/2025 …") stands out under its quote
-    (m.text || "").split("\n").forEach(function (line, i, lines) {
-      var end = i < lines.length - 1 ? "\n" : "";
-      if (/^Lưu ý:/.test(line)) bot.body.appendChild(el("span", { className: "changed", role: "note", text: line + end }));
-      else bot.body.appendChild(document.createTextNode(line + end));
+    // A further quoted passage longer than a few lines folds, with "Xem đầy đủ" to open it: the
+    // first part answers, and a reader should not have to scroll past a whole article to reach
+    // the next source. A change the documents have undergone ("Lưu ý: từ 01/7/2025 …") stands out under its
+    // quote and is never folded away.
+    (m.text || "").split("\n\n").forEach(function (para, pi, paras) {
+      var lines = para.split("\n"), notes = lines.filter(function (l) { return /^Lưu ý:/.test(l); });
+      var body = lines.filter(function (l) { return !/^Lưu ý:/.test(l); }).join("\n");
+      var sep = pi < paras.length - 1 ? "\n\n" : "";
+      if (pi > 0 && body.length > FOLD_CHARS) {  // the first part answers: it is never folded
+        var box = el("div", { className: "fold", text: body }), id = "f" + Math.random().toString(36).slice(2);
+        box.id = id;
+        bot.body.appendChild(box);
+        bot.body.appendChild(el("button", { type: "button", className: "unfold", "aria-expanded": "false", "aria-controls": id,
+          text: t.more, onclick: function (e) {
+            box.className = "fold open"; e.currentTarget.hidden = true; e.currentTarget.setAttribute("aria-expanded", "true");
+          } }));
+      } else if (body) {
+        bot.body.appendChild(document.createTextNode(body + (notes.length ? "\n" : sep)));
+      }
+      notes.forEach(function (line, i) {
+        bot.body.appendChild(el("span", { className: "changed", role: "note", text: line + (i < notes.length - 1 ? "\n" : sep) }));
+      });
     });
     var changedFrom = {};
     (m.notices || []).forEach(function (n) { if (!changedFrom[n.n]) changedFrom[n.n] = n.effective; });
