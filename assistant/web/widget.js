@@ -67,7 +67,7 @@
   }
   var MAX_KEPT = 30;       // messages kept in sessionStorage for a reload
   var MAX_MESSAGE = 1000;  // the API's limit
-  var FOLD_CHARS = 400;    // a passage longer than this (about nine lines on a phone) folds to six
+  var FOLD_CHARS = 400;    // ~9 lines on a phone; folds to 6
 
   function attr(name, fallback) {
     var v = script && script.getAttribute("data-" + name);
@@ -330,8 +330,7 @@
     return node;
   };
   HTXChat.prototype.scroll = function () { this.log.scrollTop = this.log.scrollHeight; };
-  // An answer taller than the view is shown from its first line, not its last: the answer
-  // comes first and the quotes under it, so a reader who lands at the end misses it.
+  // an answer taller than the view is shown from its first line: the answer comes first
   HTXChat.prototype.reveal = function (node) {
     var log = this.log, top = log.scrollTop + node.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
     log.scrollTop = Math.min(log.scrollHeight - log.clientHeight, Math.max(0, top));
@@ -467,22 +466,16 @@
     var self = this, t = this.t;
     bot.body.className = "text";
     bot.body.textContent = "";
-    // A further quoted passage longer than a few lines folds, with "Xem đầy đủ" to open it: the
-    // first part answers, and a reader should not have to scroll past a whole article to reach
-    // the next source. A change the documents have undergone ("Lưu ý: từ 01/7/2025 …") stands out under its
-    // quote and is never folded away.
+    // Past the first part (which answers), a long quote folds: a reader should not scroll past a
+    // whole article to reach the next source. A notice ("Lưu ý: …") stands out, never folded.
     (m.text || "").split("\n\n").forEach(function (para, pi, paras) {
       var lines = para.split("\n"), notes = lines.filter(function (l) { return /^Lưu ý:/.test(l); });
       var body = lines.filter(function (l) { return !/^Lưu ý:/.test(l); }).join("\n");
       var sep = pi < paras.length - 1 ? "\n\n" : "";
       if (pi > 0 && body.length > FOLD_CHARS) {  // the first part answers: it is never folded
-        var box = el("div", { className: "fold", text: body }), id = "f" + Math.random().toString(36).slice(2);
-        box.id = id;
-        bot.body.appendChild(box);
-        bot.body.appendChild(el("button", { type: "button", className: "unfold", "aria-expanded": "false", "aria-controls": id,
-          text: t.more, onclick: function (e) {
-            box.className = "fold open"; e.currentTarget.hidden = true; e.currentTarget.setAttribute("aria-expanded", "true");
-          } }));
+        var box = bot.body.appendChild(el("div", { className: "fold", text: body }));
+        bot.body.appendChild(el("button", { type: "button", className: "unfold", "aria-expanded": "false", text: t.more,
+          onclick: function (e) { box.className = "fold open"; e.currentTarget.hidden = true; } }));
       } else if (body) {
         bot.body.appendChild(document.createTextNode(body + (notes.length ? "\n" : sep)));
       }
@@ -506,7 +499,6 @@
       });
       bot.appendChild(list);
     }
-    // provisions retrieval ranked close that the answer does not quote: a title and a link each
     if (m.related && m.related.length) {
       var more = el("ul", { className: "related" });
       m.related.forEach(function (r) {
