@@ -5,6 +5,7 @@ Layout under the data dir:
     indexes/<build_id>/meta.json        fingerprint, counts, embedder, collection name
                        chunks.jsonl     every chunk with its units (what answers quote)
                        documents.json   document metadata and structure (for /api/documents)
+                       targets.json     the targets programs state, one row per quantity (/api/targets)
                        vocab.json       compound words found at ingest (query segmentation)
                        syllables.json   syllable counts (diacritic restoration of queries)
                        vectors.npy      the chunk vectors, for scoring without a round trip
@@ -226,6 +227,8 @@ class OpenIndex:
             self.by_id = {c.id: c for c in self.chunks}
             docs = json.loads((self.dir / "documents.json").read_text(encoding="utf-8"))
             self.documents = {d["id"]: Document(**d) for d in docs}
+            targets = self.dir / "targets.json"
+            self.targets: list[dict] = json.loads(targets.read_text(encoding="utf-8")) if targets.exists() else []
             self.vocabulary = set(json.loads((self.dir / "vocab.json").read_text(encoding="utf-8")))
             self.vectors = np.load(self.dir / "vectors.npy")
             from assistant.diacritics import Restorer

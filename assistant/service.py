@@ -19,6 +19,7 @@ from assistant.index import IndexHolder, OpenIndex
 from assistant.question import classify, expand, sub_questions
 from assistant.retrieval import Hit, HybridRetriever
 from assistant.store import ConversationStore
+from assistant.targets import answer_targets
 
 log = logging.getLogger(__name__)
 ANSWER_CANDIDATES = 8
@@ -94,6 +95,9 @@ class AssistantService:
             return answering.greeting(index)
         if qtype.instruction:
             return answering.refusal(index)
+        listed = answer_targets(index, question)
+        if listed is not None:  # "các chỉ tiêu đến năm 2030?": every target of the year, not the top passages
+            return currency.with_notices(index, listed)
         result = self._answer_one(index, question, qtype)
         status = currency.status_of(index, expand(question))
         if status:  # "còn hiệu lực không?": the manifest's dates and status first, then the documents

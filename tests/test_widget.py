@@ -473,3 +473,25 @@ def test_related_provisions_are_listed_as_links(page, web):
     page.get_by_role("button", name="Mở trợ lý hỏi đáp").click()
     assert shadow(page, ".msg.bot").last.locator(".related-list a").count() == len(expected)
     assert page.errors == []
+
+
+def test_targets_page_groups_by_year_sorts_and_links(page, web, tmp_path):
+    page.goto(web.url + "/targets")
+    assert page.locator("h2").all_inner_texts() == ["Đến năm 2030", "Đến năm 2045"]
+    table = page.locator("table").first
+    assert table.locator("tbody tr").count() == 7 and page.locator("table").nth(1).locator("tbody tr").count() == 4
+    amounts = lambda: table.locator("tbody td:nth-child(2)").all_inner_texts()  # noqa: E731
+    assert amounts()[0] == "khoảng 540 hợp tác xã"                  # the document's order first
+    table.get_by_role("button", name="Mức").click()                 # by value, as numbers, not as text
+    assert amounts()[:2] == ["05 liên hiệp hợp tác xã", "khoảng 10%"] and amounts()[-1] == "136.000 thành viên"
+    table.get_by_role("button", name="Mức").click()
+    assert amounts()[0] == "136.000 thành viên"
+    link = table.locator("tbody a").first
+    assert link.get_attribute("href") == "/api/documents/chuong-trinh-hanh-dong-nq20-tinh-uy#muc-II-2-den-nam-2030"
+    assert page.get_by_role("link", name="Tải về CSV").get_attribute("href") == "/api/targets.csv"
+    page.screenshot(path=str(tmp_path / "targets.png"), full_page=True)
+    print(f"targets screenshot: {tmp_path / 'targets.png'}")
+    link.click()
+    page.wait_for_url("**#muc-II-2-den-nam-2030")
+    assert page.locator(":target").inner_text() == "Đến năm 2030"   # the heading its bullets hang from
+    assert page.errors == []

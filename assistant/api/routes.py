@@ -9,11 +9,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from assistant.api.deps import Index, Service
 from assistant.api.sse import relay
-from assistant.api.web import document_page
+from assistant.api.web import document_page, targets_csv, targets_page
 from assistant.index import IndexNotReady, IndexUnavailable
 from assistant.api.schemas import (DOC_ID_PATTERN, _clean_text, MAX_MESSAGE, ChatRequest, ChatResponse, DocumentDetail,
                                    DocumentList, DocumentSummary, ErrorResponse, FeedbackRequest,
-                                   FeedbackResponse, SearchResponse, SearchResultOut)
+                                   FeedbackResponse, SearchResponse, SearchResultOut, TargetList, TargetOut)
 from assistant.store import UnknownMessage
 
 router = APIRouter()
@@ -101,6 +101,34 @@ def document(index: Index, doc_id: Annotated[str, Path(pattern=DOC_ID_PATTERN)],
         return page
     return JSONResponse(DocumentDetail(**doc.summary(), structure=doc.structure).model_dump(),
                         headers={"Vary": "Accept"})
+
+
+def _targets(index, doc_id: str | None, year: int | None) -> list[dict]:
+    if doc_id is not None and doc_id not in index.documents:
+        raise HTTPException(404, f"no document {doc_id!r}; GET /api/documents lists them")
+    return [t for t in index.targets if (doc_id is None or t["doc_id"] == doc_id) and (year is None or t["year"] == year)]
+
+
+TargetDoc = Annotated[str | None, Query(pattern=DOC_ID_PATTERN, description="only this document's targets")]
+TargetYear = Annotated[int | None, Query(ge=1900, le=2200, description="only targets for this milestone year")]
+
+
+@router.get("/api/targets", response_model=TargetList, tags=["documents"],
+            responses={404: {"model": ErrorResponse}, **errors})
+def targets(index: Index, doc_id: TargetDoc = None, year: TargetYear = None) -> TargetList:
+    """Every target the programs state, one row per quantity, extracted at ingest."""
+    return TargetList(targets=[TargetOut(**t) for t in _targets(index, doc_id, year)])
+
+
+@router.get("/api/targets.csv", tags=["documents"], response_class=PlainTextResponse,
+            responses={404: {"model": ErrorResponse}, **errors})
+def targets_as_csv(index: Index, doc_id: TargetDoc = None, year: TargetYear = None) -> PlainTextResponse:
+    return targets_csv(_targets(index, doc_id, year), index.documents)
+
+
+@router.get("/targets", include_in_schema=False, responses={404: {"model": ErrorResponse}, **errors})
+def targets_html(index: Index, request: Request, doc_id: TargetDoc = None, year: TargetYear = None):
+    return targets_page(_targets(index, doc_id, year), index.documents, request.url.query)
 
 
 @router.post("/api/feedback", response_model=FeedbackResponse, tags=["chat"],

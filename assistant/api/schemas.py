@@ -79,6 +79,25 @@ class ChatResponse(BaseModel):
     related: list[RelatedOut] = []
 
 
+class TargetOut(BaseModel):
+    """One target a program states: a quantity with its unit and milestone year, or, with
+    `value` null, a qualitative target; `label`/`anchor` cite where it is written."""
+    doc_id: str
+    year: int | None
+    indicator: str
+    value: float | None
+    value_text: str
+    unit: str
+    qualifier: str
+    text: str
+    label: str
+    anchor: str
+
+
+class TargetList(BaseModel):
+    targets: list[TargetOut]
+
+
 class SearchResultOut(BaseModel):
     doc_id: str
     document: str

@@ -2,13 +2,15 @@
 document as HTML so a citation link opens at its clause."""
 from __future__ import annotations
 
+import csv
 import html
+import io
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from assistant.currency import notice_line, vietnamese_date
 from assistant.index import Document
@@ -90,4 +92,73 @@ p{{margin:.35em 0;white-space:pre-wrap}}:target{{background:#fff3bf;outline:2px 
 .changed{{padding:6px 10px;border-left:3px solid #b35c00;background:#fff4e5;color:#4d2800}}</style></head>
 <body><h1>{html.escape(doc.title)}</h1><p class="meta">{meta}{status}</p>
 {''.join(out)}
+</body></html>""")
+
+
+@router.get("/targets.js")
+def targets_script() -> Response:
+    return Response(asset("targets.js"), media_type="text/javascript; charset=utf-8",
+                    headers={"X-Content-Type-Options": "nosniff"})
+
+
+def _amount(t: dict) -> str:
+    if t["value"] is None:
+        return ""
+    unit = t["unit"] if t["unit"] == "%" else f" {t['unit']}"
+    return f"{t['qualifier'] + ' ' if t['qualifier'] else ''}{t['value_text']}{unit}"
+
+
+_CSV_COLUMNS = ("doc_id", "document", "year", "indicator", "qualifier", "value", "value_text", "unit", "text", "label", "link")
+
+
+def targets_csv(rows: list[dict], documents: dict[str, Document]) -> PlainTextResponse:
+    """The targets as CSV, UTF-8 with a byte-order mark so spreadsheet programs read the accents."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(_CSV_COLUMNS)
+    for t in rows:
+        doc = documents.get(t["doc_id"])
+        value = "" if t["value"] is None else (int(t["value"]) if t["value"] == int(t["value"]) else t["value"])
+        writer.writerow([t["doc_id"], doc.short if doc else t["doc_id"], t["year"] or "", t["indicator"], t["qualifier"],
+                         value, t["value_text"], t["unit"], t["text"], t["label"],
+                         f"/api/documents/{t['doc_id']}#{t['anchor']}"])
+    return PlainTextResponse("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": 'attachment; filename="chi-tieu.csv"'})
+
+
+def targets_page(rows: list[dict], documents: dict[str, Document], query: str) -> HTMLResponse:
+    """Every target as a table per milestone year, each row linked to where it is written."""
+    years = sorted({t["year"] for t in rows}, key=lambda y: (y is None, y or 0))
+    sections = []
+    for year in years:
+        body = []
+        for t in (t for t in rows if t["year"] == year):
+            doc = documents.get(t["doc_id"])
+            href = html.escape(f"/api/documents/{t['doc_id']}#{t['anchor']}")
+            sort_value = "" if t["value"] is None else t["value"]
+            body.append(f'<tr><td title="{html.escape(t["text"])}">{html.escape(t["indicator"])}</td>'
+                        f'<td data-sort="{sort_value}">{html.escape(_amount(t)) or "<em>định tính</em>"}</td>'
+                        f'<td>{html.escape(doc.short if doc else t["doc_id"])}</td>'
+                        f'<td><a href="{href}">{html.escape(t["label"])}</a></td></tr>')
+        title = f"Đến năm {year}" if year else "Không nêu mốc năm"
+        sections.append(f'<section><h2>{title}</h2><table class="targets"><thead><tr>'
+                        '<th><button type="button">Chỉ tiêu</button></th><th><button type="button">Mức</button></th>'
+                        '<th><button type="button">Văn bản</button></th><th><button type="button">Nguồn</button></th>'
+                        f'</tr></thead><tbody>{"".join(body)}</tbody></table></section>')
+    empty = "" if rows else "<p>Không có chỉ tiêu nào trong các văn bản đang có.</p>"
+    csv_href = html.escape("/api/targets.csv" + (f"?{query}" if query else ""))
+    return page(f"""<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Mục tiêu, chỉ tiêu</title>
+<style>body{{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:0 auto;padding:16px;color:#1a1a1a}}
+h1{{font-size:22px}}h2{{font-size:18px;margin-top:1.4em}}table{{border-collapse:collapse;width:100%}}
+th,td{{border:1px solid #c9ced6;padding:6px 8px;text-align:left;vertical-align:top}}
+th{{background:#eef2f7}}th button{{all:unset;cursor:pointer;font-weight:600}}th button::after{{content:" ↕";color:#6b7280}}
+td:nth-child(2){{white-space:nowrap}}a{{color:#0a4a8a}}.tools{{margin:8px 0}}
+@media print{{.tools{{display:none}}th button::after{{content:""}}a{{color:inherit;text-decoration:none}}
+a::after{{content:" (" attr(href) ")";font-size:11px;color:#4a4f57}}body{{max-width:none;padding:0}}}}</style>
+<script src="/targets.js" defer></script></head>
+<body><h1>Mục tiêu, chỉ tiêu trong các văn bản</h1>
+<p class="tools"><a href="{csv_href}" download>Tải về CSV</a> · bấm tiêu đề cột để sắp xếp</p>
+{empty}{''.join(sections)}
 </body></html>""")
