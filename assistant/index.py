@@ -6,6 +6,7 @@ Layout under the data dir:
                        chunks.jsonl     every chunk with its units (what answers quote)
                        documents.json   document metadata and structure (for /api/documents)
                        targets.json     the targets programs state, one row per quantity (/api/targets)
+                       responsibilities.json  who must do what, one row per body a unit assigns
                        vocab.json       compound words found at ingest (query segmentation)
                        syllables.json   syllable counts (diacritic restoration of queries)
                        vectors.npy      the chunk vectors, for scoring without a round trip
@@ -229,6 +230,8 @@ class OpenIndex:
             self.documents = {d["id"]: Document(**d) for d in docs}
             targets = self.dir / "targets.json"
             self.targets: list[dict] = json.loads(targets.read_text(encoding="utf-8")) if targets.exists() else []
+            duties = self.dir / "responsibilities.json"
+            self.responsibilities: list[dict] = json.loads(duties.read_text(encoding="utf-8")) if duties.exists() else []
             self.vocabulary = set(json.loads((self.dir / "vocab.json").read_text(encoding="utf-8")))
             self.vectors = np.load(self.dir / "vectors.npy")
             from assistant.diacritics import Restorer

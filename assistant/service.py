@@ -19,6 +19,7 @@ from assistant.index import IndexHolder, OpenIndex
 from assistant.question import classify, expand, sub_questions
 from assistant.retrieval import Hit, HybridRetriever
 from assistant.store import ConversationStore
+from assistant.duties import answer_duties
 from assistant.targets import answer_targets
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class AssistantService:
             return answering.greeting(index)
         if qtype.instruction:
             return answering.refusal(index)
-        listed = answer_targets(index, question)
+        listed = answer_targets(index, question) or answer_duties(index, question)
         if listed is not None:  # "các chỉ tiêu đến năm 2030?": every target of the year, not the top passages
             return currency.with_notices(index, listed)
         result = self._answer_one(index, question, qtype)

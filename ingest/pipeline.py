@@ -27,10 +27,11 @@ from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
 from ingest.manifest import DocMeta, ManifestError, load_manifest, manifest_checked, meta_for_unlisted
 from ingest.segment import compounds, segment
 from ingest.structure import Node, detect_family, parse
+from ingest.responsibilities import extract as extract_responsibilities
 from ingest.targets import extract as extract_targets
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "10"  # bump when parsing, chunking or the query models built at ingest change for an unchanged file
+PIPELINE_VERSION = "12"  # bump when parsing, chunking or the query models built at ingest change for an unchanged file
 EMBED_BATCH = 16
 
 
@@ -295,6 +296,8 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
         (tmp / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
         targets = [t.to_dict() for d in docs for t in extract_targets(d.meta.id, d.root.children)]
         (tmp / "targets.json").write_text(json.dumps(targets, ensure_ascii=False), encoding="utf-8")
+        duties = [r.to_dict() for d in docs for r in extract_responsibilities(d.meta.id, d.root.children)]
+        (tmp / "responsibilities.json").write_text(json.dumps(duties, ensure_ascii=False), encoding="utf-8")
 
         client = idx.chroma_client(settings, tmp)
         # With Chroma's defaults only the first 100 vectors reach the graph file at build time;

@@ -9,11 +9,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from assistant.api.deps import Index, Service
 from assistant.api.sse import relay
-from assistant.api.web import document_page, targets_csv, targets_page
+from assistant.api.web import document_page, responsibilities_page, targets_csv, targets_page
+from assistant.duties import lookup as lookup_duties
 from assistant.index import IndexNotReady, IndexUnavailable
 from assistant.api.schemas import (DOC_ID_PATTERN, _clean_text, MAX_MESSAGE, ChatRequest, ChatResponse, DocumentDetail,
                                    DocumentList, DocumentSummary, ErrorResponse, FeedbackRequest,
-                                   FeedbackResponse, SearchResponse, SearchResultOut, TargetList, TargetOut)
+                                   FeedbackResponse, SearchResponse, SearchResultOut, TargetList, TargetOut,
+                                   ResponsibilityList, ResponsibilityOut)
 from assistant.store import UnknownMessage
 
 router = APIRouter()
@@ -129,6 +131,29 @@ def targets_as_csv(index: Index, doc_id: TargetDoc = None, year: TargetYear = No
 @router.get("/targets", include_in_schema=False, responses={404: {"model": ErrorResponse}, **errors})
 def targets_html(index: Index, request: Request, doc_id: TargetDoc = None, year: TargetYear = None):
     return targets_page(_targets(index, doc_id, year), index.documents, request.url.query)
+
+
+Agency = Annotated[str | None, Query(max_length=200, description='a body, as written or abbreviated ("UBND tỉnh")')]
+
+
+def _duties(index, agency: str | None, doc_id: str | None) -> list[dict]:
+    if doc_id is not None and doc_id not in index.documents:
+        raise HTTPException(404, f"no document {doc_id!r}; GET /api/documents lists them")
+    if agency is not None and not agency.strip():
+        raise HTTPException(422, "agency: empty; leave it out to list every assignment")
+    return lookup_duties(index, agency, doc_id)
+
+
+@router.get("/api/responsibilities", response_model=ResponsibilityList, tags=["documents"],
+            responses={404: {"model": ErrorResponse}, **errors})
+def responsibilities(index: Index, agency: Agency = None, doc_id: TargetDoc = None) -> ResponsibilityList:
+    """Who must do what: every assignment the documents make, one row per body, extracted at ingest."""
+    return ResponsibilityList(responsibilities=[ResponsibilityOut(**r) for r in _duties(index, agency, doc_id)])
+
+
+@router.get("/responsibilities", include_in_schema=False, responses={404: {"model": ErrorResponse}, **errors})
+def responsibilities_html(index: Index, agency: Agency = None, doc_id: TargetDoc = None):
+    return responsibilities_page(_duties(index, agency or None, doc_id), agency or "")
 
 
 @router.post("/api/feedback", response_model=FeedbackResponse, tags=["chat"],

@@ -98,6 +98,26 @@ class TargetList(BaseModel):
     targets: list[TargetOut]
 
 
+class ResponsibilityOut(BaseModel):
+    """One body's assignment: who (as written, and the lookup key), in what role, what, by when,
+    and where it is written; `notices` say when the body has since been renamed or abolished."""
+    agency: str
+    agency_key: str
+    role: str
+    task: str
+    deadline: str
+    text: str
+    doc_id: str
+    document: str
+    label: str
+    anchor: str
+    notices: list[str] = []
+
+
+class ResponsibilityList(BaseModel):
+    responsibilities: list[ResponsibilityOut]
+
+
 class SearchResultOut(BaseModel):
     doc_id: str
     document: str

@@ -162,3 +162,37 @@ a::after{{content:" (" attr(href) ")";font-size:11px;color:#4a4f57}}body{{max-wi
 <p class="tools"><a href="{csv_href}" download>Tải về CSV</a> · bấm tiêu đề cột để sắp xếp</p>
 {empty}{''.join(sections)}
 </body></html>""")
+
+
+def responsibilities_page(rows: list[dict], agency: str) -> HTMLResponse:
+    """Assignments grouped by document, filtered by a body typed any way ("UBND tỉnh")."""
+    by_doc: dict[str, list[dict]] = {}
+    for r in rows:
+        by_doc.setdefault(r["document"], []).append(r)
+    sections = []
+    for name, items in by_doc.items():
+        body = []
+        for r in items:
+            href = html.escape(f"/api/documents/{r['doc_id']}#{r['anchor']}")
+            notes = "".join(f'<p class="changed">Lưu ý: {html.escape(n)}</p>' for n in r["notices"])
+            body.append(f'<tr><td>{html.escape(r["agency"])}</td><td>{html.escape(r["role"])}</td>'
+                        f'<td>{html.escape(r["task"])}{notes}</td><td>{html.escape(r["deadline"])}</td>'
+                        f'<td><a href="{href}">{html.escape(r["label"])}</a></td></tr>')
+        sections.append(f'<section><h2>{html.escape(name)}</h2><table><thead><tr><th>Cơ quan</th><th>Vai trò</th>'
+                        f'<th>Nhiệm vụ</th><th>Thời hạn</th><th>Nguồn</th></tr></thead><tbody>{"".join(body)}</tbody></table></section>')
+    empty = "" if rows else "<p>Không tìm thấy nhiệm vụ nào giao cho cơ quan này trong các văn bản đang có.</p>"
+    return page(f"""<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Cơ quan nào làm gì</title>
+<style>body{{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:0 auto;padding:16px;color:#1a1a1a}}
+h1{{font-size:22px}}h2{{font-size:18px;margin-top:1.4em}}table{{border-collapse:collapse;width:100%}}
+th,td{{border:1px solid #c9ced6;padding:6px 8px;text-align:left;vertical-align:top}}th{{background:#eef2f7}}
+.changed{{margin:4px 0 0;padding:4px 8px;border-left:3px solid #b35c00;background:#fff4e5;color:#4d2800;font-size:13.5px}}
+a{{color:#0a4a8a}}form{{margin:8px 0}}input{{font:inherit;padding:4px 8px;width:min(420px,70vw)}}
+@media print{{form{{display:none}}a{{color:inherit;text-decoration:none}}body{{max-width:none;padding:0}}}}</style></head>
+<body><h1>Cơ quan nào làm gì</h1>
+<form method="get" action="/responsibilities"><label>Cơ quan: <input name="agency" value="{html.escape(agency)}"
+ placeholder="UBND tỉnh, Mặt trận, cơ quan đăng ký kinh doanh…"></label> <button type="submit">Lọc</button></form>
+<p>{len(rows)} nhiệm vụ{f' của «{html.escape(agency)}»' if agency else ''}.</p>
+{empty}{''.join(sections)}
+</body></html>""")

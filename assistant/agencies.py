@@ -1,0 +1,62 @@
+"""Names of public bodies, as written and as a key for lookup: "UBND tỉnh", "Ủy ban nhân dân
+tỉnh" and "uy ban nhan dan tinh" are one body; "Ủy ban nhân dân các cấp" includes each level.
+Used at ingest (to key the responsibilities found) and at query time (to find them)."""
+from __future__ import annotations
+
+import re
+
+from assistant.text import fold
+
+# abbreviations officials type, folded, and what they stand for (folded)
+ABBREVIATIONS = {
+    "ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan", "mttq": "mat tran to quoc",
+    "lmhtx": "lien minh hop tac xa", "htx": "hop tac xa", "ubmttq": "uy ban mat tran to quoc",
+    "bkhdt": "bo ke hoach va dau tu", "khdt": "ke hoach va dau tu", "tw": "trung uong", "vn": "viet nam",
+}
+# how a body's name begins (folded, after an optional "các"): what makes a unit's subject a body
+HEADS = ("chinh phu", "thu tuong chinh phu", "quoc hoi", "bo", "bo truong", "co quan", "uy ban", "hoi dong nhan dan",
+         "mat tran", "lien minh hop tac xa", "he thong lien minh", "so", "phong", "ban", "tinh uy", "huyen uy",
+         "thi uy", "thanh uy", "dang uy", "dang doan", "van phong", "quy ho tro", "to chuc chinh tri",
+         "to chuc dai dien", "to chuc thanh vien", "cac to chuc", "ngan hang")
+_LEVELS = ("tinh", "huyen", "xa")
+
+
+def key(name: str) -> str:
+    """The lookup form of a body's name: folded, abbreviations spelled out, without "các"."""
+    words = [ABBREVIATIONS.get(w, w) for w in re.findall(r"[a-z0-9]+", fold(name))]
+    text = re.sub(r"^(?:cac|nhung)\s+", "", " ".join(words)).strip()
+    # one body, two names: the Front's committee is how documents name the Front ("Mặt trận")
+    return re.sub(r"^uy ban mat tran to quoc\b", "mat tran to quoc", text)
+
+
+# the same heads with their accents: folded, "Bộ" is "Bổ nhiệm", "Sở" is "Số", "Ban" is "Bản sao"
+ACCENTED_HEADS = ("chính phủ", "thủ tướng chính phủ", "quốc hội", "bộ", "bộ trưởng", "cơ quan", "ủy ban", "uỷ ban",
+                  "hội đồng nhân dân", "mặt trận", "liên minh hợp tác xã", "hệ thống liên minh", "sở", "phòng", "ban",
+                  "tỉnh ủy", "huyện ủy", "thị ủy", "thành ủy", "đảng ủy", "đảng đoàn", "văn phòng", "quỹ hỗ trợ",
+                  "tổ chức chính trị", "tổ chức đại diện", "tổ chức thành viên", "ngân hàng")
+
+
+def is_body(name: str) -> bool:
+    """Whether a name is a body's: its first words are a body's head ("Ủy ban nhân dân …",
+    "Bộ …", "các ban Tỉnh ủy"), read with accents when it has them."""
+    text = re.sub(r"^(?:các|những)\s+", "", " ".join(name.lower().split()))
+    if text != fold(text):
+        return any(text == h or text.startswith(h + " ") for h in ACCENTED_HEADS)
+    k = key(name)
+    return any(k == h or k.startswith(h + " ") for h in HEADS)
+
+
+def matches(row_key: str, asked_key: str) -> bool:
+    """Whether a row's body is the body asked about: its name begins with the name asked
+    ("Mặt trận" → "Mặt trận Tổ quốc Việt Nam tỉnh", not "Ban cán sự đảng Ủy ban nhân dân tỉnh"
+    for "UBND tỉnh"), or it names every level ("… các cấp") of a body asked at one level."""
+    if not asked_key:
+        return False
+    if row_key == asked_key or row_key.startswith(asked_key + " "):
+        return True
+    for level in _LEVELS:
+        if asked_key.endswith(" " + level):
+            base = asked_key[: -len(level) - 1]
+            if row_key.startswith(base + " cac cap"):
+                return True
+    return False

@@ -1,0 +1,115 @@
+"""Who must do what, from the responsibilities extracted at ingest: lookup by body (any way an
+official types it: "UBND tỉnh", "uy ban nhan dan cac cap", "Mặt trận") and questions such as
+"Ủy ban nhân dân các cấp có trách nhiệm gì về hợp tác xã?" answered with every assignment of
+that body, each cited, instead of the one or two passages retrieval ranks highest."""
+from __future__ import annotations
+
+import re
+
+from assistant import agencies
+from assistant.answer import Answer, Citation
+from assistant.currency import notices_for
+from assistant.index import OpenIndex
+from assistant.text import fold
+
+# what asks for a body's duties: "có trách nhiệm gì", "phải làm gì", "được giao nhiệm vụ gì", "ai chủ trì"
+_ASKS = re.compile(r"\b(?:trach nhiem|nhiem vu|phai lam gi|lam gi|lam nhung gi|duoc giao|phan cong|vai tro)\b")
+_SITUATION = re.compile(r"\b(?:khi|neu|truong hop|sau khi|truoc khi)\b")
+# the body is what the question is about: "<body> (cấp …) có/phải … trách nhiệm/nhiệm vụ/làm gì"
+# or "trách nhiệm/nhiệm vụ của <body>", not a body named on the way ("đã gửi cho cơ quan …")
+_ASKED_AFTER = re.compile(r" (?:(?:cap \w+|tinh|huyen|xa) )?(?:(?:co|phai|duoc giao|duoc phan cong|can|se) )?"
+                          r"(?:(?:nhung|cac) )?(?:trach nhiem|nhiem vu|lam gi|lam nhung gi|vai tro)\b")
+_ASKED_BEFORE = re.compile(r"(?:trach nhiem|nhiem vu|vai tro)(?: quyen han)? cua (?:cac )?$")
+_FRAME = set("co gi la nao the nhu nhung cac phai lam trach nhiem nhiem vu vai tro duoc giao ve cua va "
+             "trong thi hop tac xa".split())  # the words of asking, and the subject every provision shares
+MAX_LISTED = 12  # assignments quoted in a chat answer; the page lists them all
+
+
+ITEM_CHARS = 300  # an assignment in a chat answer: its first sentence up to this; the citation holds it whole
+
+
+def _sentence(text: str) -> str:
+    body = re.sub(r"^\s*(?:[-–•+*]|\d+(?:\.\d+)*[.)])\s*", "", text.split("\n")[0]).strip()
+    if len(body) <= ITEM_CHARS:
+        return body
+    head = body[:ITEM_CHARS]
+    stop = max(head.rfind(". "), head.rfind("; "))
+    return (head[:stop + 1] if stop > ITEM_CHARS // 2 else head.rsplit(" ", 1)[0]) + " …"
+
+
+def lookup(index: OpenIndex, agency: str | None = None, doc_id: str | None = None) -> list[dict]:
+    """The assignments of a body (every one when none is named), with the document's name and
+    the notices that concern each (a body renamed or abolished since)."""
+    asked = agencies.key(agency) if agency else ""
+    out = []
+    for r in index.responsibilities:
+        if doc_id is not None and r["doc_id"] != doc_id:
+            continue
+        if asked and not agencies.matches(agencies.key(r["agency"]), asked):
+            continue
+        doc = index.documents.get(r["doc_id"])
+        out.append({**r, "document": doc.short if doc else r["doc_id"],
+                    "notices": [n["text"] for n in notices_for(doc, r["label"], r["text"])]})
+    return out
+
+
+def asked_agencies(index: OpenIndex, question: str) -> list[str]:
+    """The bodies whose duties a question asks about ("Mặt trận và các tổ chức chính trị - xã
+    hội có nhiệm vụ gì?" → two): the longest body names of the extracted rows that the question
+    contains, without overlaps, when the question asks for duties."""
+    if not _ASKS.search(fold(question)) or _SITUATION.search(fold(question)):
+        return []  # "khi Tòa án mở thủ tục phá sản thì cơ quan … phải làm gì": one situation, not every duty
+    folded = " " + " ".join(k for k in (agencies.key(w) for w in fold(question).split()) if k) + " "
+    keys = {agencies.key(r["agency"]) for r in index.responsibilities}
+    names = {c for k in keys for c in (k, re.sub(r" cac cap$", "", k)) if len(c.split()) >= 2}
+    names |= {v for v in agencies.ABBREVIATIONS.values() if agencies.is_body(v)}  # "MTTQ", "UBND" typed alone
+    spans: list[tuple[int, str]] = []  # every body named, longest names first, without overlaps
+    for name in sorted(names, key=len, reverse=True):
+        at = folded.find(f" {name} ")
+        if at >= 0:
+            spans.append((at, name))
+            folded = folded[:at] + " " + "|" * len(name) + " " + folded[at + len(name) + 2:]
+    spans.sort()
+    found: list[str] = []
+    for i in range(len(spans) - 1, -1, -1):  # from the last: "A và các B có nhiệm vụ gì" asks about both
+        at, name = spans[i]
+        after = folded[at + len(name) + 1:]
+        joined = (i + 1 < len(spans) and spans[i + 1][1] in found
+                  and re.match(r" va (?:cac )?\|", folded[at + len(name) + 1:spans[i + 1][0] + 2]))
+        if _ASKED_AFTER.match(after) or _ASKED_BEFORE.search(folded[:at + 1]) or joined:
+            found.append(name)
+    return found
+
+
+def answer_duties(index: OpenIndex, question: str) -> Answer | None:
+    asked = asked_agencies(index, question)
+    rows = [r for r in index.responsibilities if any(agencies.matches(agencies.key(r["agency"]), a) for a in asked)]
+    if not rows or any(agencies.key(r["agency"]) not in agencies.key(r["text"]) for r in rows):
+        # an article given over to the body's duties ("Điều 7. Nhiệm vụ, quyền hạn của cơ quan đăng ký
+        # kinh doanh cấp huyện", its clauses not naming it) is the answer; retrieval quotes it whole
+        return None
+    # what else the question names ("… có vai trò giám sát như thế nào?") puts the provisions that
+    # say it first; otherwise the documents' order
+    words = set(fold(question).split()) - set(" ".join(asked).split()) - _FRAME
+    rows = sorted(rows, key=lambda r: -len(words & set(fold(r["text"]).split())))
+    citations: list[Citation] = []
+    lines: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for r in rows:
+        if (r["doc_id"], r["label"]) in seen:
+            continue
+        seen.add((r["doc_id"], r["label"]))
+        if len(citations) >= MAX_LISTED:
+            break
+        doc = index.documents.get(r["doc_id"])
+        name = doc.short if doc else r["doc_id"]
+        n = len(citations) + 1
+        role = "" if r["role"] == "thực hiện" else f" ({r['role']})"
+        lines.append(f"- {r['agency']}{role}, theo {r['label']} {name}: {_sentence(r['text'])} [{n}]")
+        citations.append(Citation(n=n, doc_id=r["doc_id"], document=name, label=r["label"], quote=r["text"], score=1.0,
+                                  anchor=r["anchor"], issued=doc.issued if doc else None,
+                                  effective=doc.effective if doc else None))
+    more = len({(r["doc_id"], r["label"]) for r in rows}) - len(citations)
+    tail = f"\n(Còn {more} quy định khác giao việc cho cơ quan này.)" if more > 0 else ""
+    text = "\n".join(lines) + tail
+    return Answer(text, True, citations, passages=lines, rows=[])
