@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 
 from assistant.api.threaded import ThreadedServer
@@ -122,3 +123,10 @@ def chroma_server(tmp_path_factory):
     server = ChromaServer(tmp_path_factory.mktemp("chroma") / "db").start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def client(api):
+    """An HTTP client on the live API (real HTTP on loopback)."""
+    with httpx.Client(base_url=api.url, timeout=30) as c:
+        yield c

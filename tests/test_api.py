@@ -11,12 +11,6 @@ pytestmark = pytest.mark.integration
 Q = "Hội đồng quản trị hợp tác xã họp định kỳ ít nhất bao lâu một lần?"
 
 
-@pytest.fixture(scope="module")
-def client(api):
-    with httpx.Client(base_url=api.url, timeout=30) as c:
-        yield c
-
-
 def test_health_and_ready(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     r = client.get("/readyz")

@@ -40,12 +40,6 @@ def test_change_of_strips_the_frame():
     assert change_of("vậy còn năm 2045?") == "năm 2045"
 
 
-@pytest.fixture(scope="module")
-def client(api):
-    with httpx.Client(base_url=api.url, timeout=30) as c:
-        yield c
-
-
 def _ask(client, message, session_id=None):
     r = client.post("/api/chat", json={"message": message, "session_id": session_id})
     assert r.status_code == 200

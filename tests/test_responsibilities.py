@@ -71,12 +71,6 @@ def test_a_body_is_found_however_it_is_typed(typed, row, same):
     assert agencies.matches(agencies.key(row), agencies.key(typed)) is same
 
 
-@pytest.fixture(scope="module")
-def client(api):
-    with httpx.Client(base_url=api.url, timeout=30) as c:
-        yield c
-
-
 @pytest.mark.integration
 def test_lookup_of_every_labelled_body_returns_all_its_assignments(client):
     for doc_id, rows in LABELLED.items():

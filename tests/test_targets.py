@@ -57,12 +57,6 @@ def test_years_dates_and_document_numbers_are_not_quantities(text, values):
     assert [q[1] for q in quantities(text)] == values
 
 
-@pytest.fixture(scope="module")
-def client(api):
-    with httpx.Client(base_url=api.url, timeout=30) as c:
-        yield c
-
-
 @pytest.mark.integration
 def test_targets_api_filters_and_rejects_bad_input(client):
     every = client.get("/api/targets").json()["targets"]

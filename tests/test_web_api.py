@@ -31,12 +31,6 @@ def read_events(response: httpx.Response) -> tuple[list[tuple[str, dict]], list[
     return events, comments
 
 
-@pytest.fixture(scope="module")
-def client(api):
-    with httpx.Client(base_url=api.url, timeout=30) as c:
-        yield c
-
-
 def test_stream_sends_meta_tokens_citations_done(client):
     with client.stream("POST", "/api/chat/stream", json={"message": Q, "session_id": "stream-1"}) as r:
         assert r.status_code == 200
