@@ -111,8 +111,20 @@ def chunk_document(root: Node, doc_id: str, doc_short: str, family: str) -> list
         if len(group) > 1:
             emit(node, path, group, lead)
 
-    def visit(node: Node, path: list[str]) -> None:
-        if family == LEGAL and node.kind == "article":
+    def visit(node: Node, path: list[str], program: bool = family != LEGAL) -> None:
+        if node.kind == "annex":  # numbered as a program is, whatever the document; a table is its rows
+            sections = [c for c in node.children if c.kind in ("roman", "item")]
+            if not sections:
+                emit_sized(node, path, "")
+                return
+            intro = [c for c in node.children if c.kind not in ("roman", "item")]
+            if intro:
+                emit(node, path, [Unit(node.label, node.text, "", 0, node.anchor)]
+                     + [u for c in intro for u in _units(c, node.text, 1)], "")
+            for section in sections:
+                visit(section, path + [node.text], program=True)
+            return
+        if family == LEGAL and not program and node.kind == "article":
             clauses = [c for c in node.children if c.kind == "clause"]
             intro = [c for c in node.children if c.kind != "clause"]
             art_path = path + [node.text]
@@ -125,14 +137,14 @@ def chunk_document(root: Node, doc_id: str, doc_short: str, family: str) -> list
             for clause in clauses:
                 emit_sized(clause, art_path, lead)
             return
-        if family != LEGAL and node.kind in ("roman", "item"):
+        if program and node.kind in ("roman", "item"):
             items = [c for c in node.children if c.kind == "item"]
             if node.kind == "roman" and items:
                 intro = [c for c in node.children if c.kind != "item"]
                 if intro:
                     emit(node, path, [Unit(node.label, node.text)] + [u for c in intro for u in _units(c, node.text, 1)], "")
                 for item in items:
-                    visit(item, path + [node.text])
+                    visit(item, path + [node.text], program)
                 return
             emit_sized(node, path, "")
             return
@@ -146,7 +158,7 @@ def chunk_document(root: Node, doc_id: str, doc_short: str, family: str) -> list
                     visit(child, path)
             return
         heading = _heading(node)
-        if node.kind in ("para", "bullet", "point", "clause", "letter", "heading", "plus"):
+        if node.kind in ("para", "bullet", "point", "clause", "letter", "heading", "plus", "row"):
             # content outside any article or numbered section (rare): keep it searchable
             emit_sized(node, path, "")
             return

@@ -80,8 +80,9 @@ def load_markdown(path: Path) -> LoadedFile:
                 continue
             # a list item, a numbered clause or a '#' heading starts a block of its own; a
             # '#' heading is one line, so what follows it starts another
-            starts_unit = re.match(r"^\s*[-+*]\s", ln) or _NEW_BLOCK.match(text) or _MD_HEADING.match(ln)
-            if current and (starts_unit or current_is_md_heading):
+            starts_unit = (re.match(r"^\s*[-+*]\s", ln) or _NEW_BLOCK.match(text) or _MD_HEADING.match(ln)
+                           or ln.lstrip().startswith("|"))  # a table row is a block of its own
+            if current and (starts_unit or current_is_md_heading or current[-1].lstrip().startswith("|")):
                 blocks.append(Block(normalize(" ".join(current)), heading=is_heading))
                 current, is_heading = [], False
             current.append(text)
@@ -111,6 +112,15 @@ _NEW_BLOCK = re.compile(
 _END_OF_SENTENCE = re.compile(r"[.:;!?…)]\s*$")
 
 
+def _split_syllables(text: str) -> bool:
+    """Whether extraction broke Vietnamese syllables at their accented letters ("K Ế HO Ạ CH"):
+    some PDF writers (Chromium among them) place those glyphs apart, and pypdf's default mode
+    reads the gap as a space; its layout mode reads them as written."""
+    words = text.split()
+    lone = sum(1 for w in words if len(w) == 1 and w.isalpha() and not w.isascii())
+    return len(words) >= 20 and lone / len(words) > 0.1
+
+
 def load_pdf(path: Path) -> LoadedFile:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -133,6 +143,8 @@ def load_pdf(path: Path) -> LoadedFile:
     for number, page in enumerate(pages, start=1):
         try:
             text = page.extract_text() or ""
+            if _split_syllables(text):
+                text = page.extract_text(extraction_mode="layout") or text
         except Exception as exc:  # pypdf raises many kinds on damaged content streams
             warnings.append(f"page {number}: text could not be extracted ({type(exc).__name__})")
             continue

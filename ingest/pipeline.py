@@ -31,7 +31,7 @@ from ingest.responsibilities import extract as extract_responsibilities
 from ingest.targets import extract as extract_targets
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "12"  # bump when parsing, chunking or the query models built at ingest change for an unchanged file
+PIPELINE_VERSION = "13"  # bump when parsing, chunking or the query models built at ingest change for an unchanged file
 EMBED_BATCH = 16
 
 
@@ -44,6 +44,7 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    not_indexed: list[tuple[str, str]] = field(default_factory=list)  # text the parser leaves out, per file
     build_id: str | None = None
     up_to_date: bool = False
     seconds: float = 0.0
@@ -59,7 +60,8 @@ class IngestReport:
             lines.append(f"Built index {self.build_id}.")
         lines.append(f"  documents: {self.documents}   chunks: {self.chunks}   "
                      f"embedded: {self.embedded}   from cache: {self.cached}   time: {self.seconds:.1f} s")
-        for title, items in (("skipped", self.skipped), ("FAILED", self.failed), ("warning", self.warnings)):
+        for title, items in (("skipped", self.skipped), ("FAILED", self.failed), ("warning", self.warnings),
+                             ("not indexed", self.not_indexed)):
             for name, reason in items:
                 lines.append(f"  {title}: {name}: {reason}")
         return "\n".join(lines)
@@ -180,6 +182,10 @@ def run_ingest(settings: Settings, paths: list[Path] | None = None, *, force: bo
             continue
         for w in doc.warnings:
             report.warnings.append((path.name, w))
+        if doc.root.skipped:  # the signature block and distribution list, or anything after them
+            first = "; ".join(f"«{' '.join(t.split()[:6])}»" for t in doc.root.skipped[:3])
+            report.not_indexed.append((path.name, f"{len(doc.root.skipped)} lines after the signature ({first}"
+                                                  f"{' …' if len(doc.root.skipped) > 3 else ''})"))
         if not doc.chunks:
             report.skipped.append((path.name, "no text to index"))
             continue

@@ -14,6 +14,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from assistant.agencies import is_body, key
+from assistant.text import fold
 
 _NOUN_AFTER_TO_CHUC = r"(?!\s+(?:chính trị|đại diện|thành viên|xã hội|khác|kinh tế|tín dụng|tài chính|hội|đoàn thể|liên quan))"
 # where a body's name ends and what it must do begins
@@ -38,7 +39,7 @@ _EVERYONE = re.compile(r"(?:các\s+)?cơ quan,\s*tổ chức\b", re.I)
 _DIRECTED = re.compile(r"\bchỉ đạo\s+", re.I)
 _MARKER = re.compile(r"^\s*(?:[-–•+*]|[a-zđ]\)|\d+(?:\.\d+)*[.)])\s*")
 MAX_SUBJECT = 160  # a subject longer than this is a sentence that merely starts with a body's name
-UNIT_KINDS = ("clause", "item", "bullet", "point", "para", "letter", "plus")
+UNIT_KINDS = ("clause", "item", "bullet", "point", "para", "letter", "plus", "row")
 
 
 @dataclass
@@ -108,6 +109,31 @@ def responsibilities(text: str) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+# the columns of an assignment table ("PHỤ LỤC … PHÂN CÔNG NHIỆM VỤ"), by their folded header
+_COLUMNS = (("chu tri", "chủ trì"), ("phoi hop", "phối hợp"), ("thuc hien", "thực hiện"), ("co quan", "thực hiện"),
+            ("don vi", "thực hiện"))
+_TASK_COLUMNS = ("nhiem vu", "noi dung", "cong viec", "hoat dong")
+_DEADLINE_COLUMNS = ("thoi han", "thoi gian", "tien do", "han")
+
+
+def table_row(text: str) -> list[tuple[str, str, str, str]]:
+    """(body, role, task, deadline) from a row read as "Nhiệm vụ: …; Cơ quan chủ trì: …; …"."""
+    cells = {}
+    for pair in re.split(r";\s+(?=[^:;]{1,40}:\s)", text):
+        head, _, value = pair.partition(": ")
+        if value:
+            cells[fold(head).strip()] = value.strip()
+    task = next((v for h, v in cells.items() if any(h.startswith(t) or h.endswith(t) for t in _TASK_COLUMNS)), "")
+    when = next((v for h, v in cells.items() if any(h.startswith(t) for t in _DEADLINE_COLUMNS)), "")
+    rows = []
+    for head, value in cells.items():
+        role = next((r for col, r in _COLUMNS if col in head), None)
+        if role is None or any(head.startswith(t) for t in _TASK_COLUMNS + _DEADLINE_COLUMNS):
+            continue
+        rows += [(b, role, task, when) for b in _bodies(value, must_be_body=False)]
+    return rows if task else []
+
+
 def _walk(node, attr):
     yield node
     for child in attr(node, "children") or []:
@@ -134,7 +160,7 @@ def extract(doc_id: str, nodes: list) -> list[Responsibility]:
                 if whole.endswith(":"):  # "… có nhiệm vụ sau đây:": the duties are the items under it
                     whole = "\n".join([whole] + [attr(n, "text").strip() for c in attr(node, "children") or []
                                                   for n in _walk(c, attr) if attr(n, "text")])
-                found = responsibilities(whole)
+                found = table_row(whole) if attr(node, "kind") == "row" else responsibilities(whole)
                 if not found and owner and attr(node, "kind") == "clause":
                     # a clause of an article about one body's duties is that body's duty
                     task = _MARKER.sub("", whole).strip()

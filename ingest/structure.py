@@ -21,8 +21,8 @@ LEGAL, PROGRAM = "legal", "program"
 @dataclass
 class Node:
     kind: str                 # document part chapter section subsection article clause point bullet plus
-                              # roman item heading letter para preamble
-    level: int
+                              # roman item heading letter para preamble annex row
+    level: float
     number: str = ""
     title: str = ""           # heading text (chapters, articles, items) or the unit's own line
     text: str = ""            # the line as written, marker included
@@ -30,6 +30,7 @@ class Node:
     children: list["Node"] = field(default_factory=list)
     label: str = ""           # human citation, smallest unit first
     anchor: str = ""          # stable id inside the document, for links
+    skipped: list[str] = field(default_factory=list)  # on the root: lines not indexed (signature, distribution)
 
     def walk(self):
         yield self
@@ -59,6 +60,10 @@ _HEADING_LEVEL = 3  # unnumbered sub-heading in a program ("Đến năm 2030")
 _CLOSING = re.compile(
     r"^(?:(?:TM|T/M|KT|TL)\.\s|(?:Nơi nhận|NƠI NHẬN|CHỦ TỊCH|THỦ TƯỚNG|BỘ TRƯỞNG)\b)"
     r"|^(?:Luật|Bộ luật|Nghị quyết|Pháp lệnh) này (?:đã )?được Quốc hội")
+# an annex after the signature ("PHỤ LỤC I", "Phụ lục 2: Phân công nhiệm vụ"): content again
+_ANNEX = re.compile(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:số\s+)?([IVXLC]+|\d+))?\b\s*[.:\-–]?\s*(.*)$")
+_ANNEX_LEVEL = 0.5  # above everything inside it, below the document
+_ROW = re.compile(r"\s\|\s|^\|.*\|$")  # a table row: "a | b | c" (DOCX) or "| a | b |" (Markdown)
 _QUOTE_OPEN = "“\"«"
 _ARTICLE_LINE = re.compile(r"^(?:Điều|ĐIỀU)\s+\d+[a-zđ]?\s*[.:]", re.M)
 
@@ -106,16 +111,43 @@ def parse(blocks: list[Block], family: str | None = None) -> Node:
         siblings.append(node)
         stack.append(node)
 
+    header: list[str] | None = None  # the header row of the table being read in an annex
+    rows_read = 0
+
     for block in blocks:
         text = block.text.strip()
         if not text:
             continue
         page = [block.page] if block.page else []
+        annex = _ANNEX.match(text) if (closing or seen_body) and not in_quote else None
+        if annex and (closing or _is_caps_title(text)):
+            closing, header, rows_read = False, None, 0
+            stack[1:] = []
+            node = Node("annex", _ANNEX_LEVEL, annex.group(1) or "", annex.group(2).strip(), text, page)
+            attach(node)
+            rules = _PROGRAM_RULES  # annexes number their parts as programs do (I., 1., -)
+            continue
         if closing:
+            root.skipped.append(text)
             continue
         if not in_quote and seen_body and _CLOSING.match(text):
             closing = True  # signature block and distribution list: not content
+            root.skipped.append(text)
             continue
+        in_annex = any(n.kind == "annex" for n in stack)
+        if in_annex and _ROW.search(text):
+            cells = [c.strip() for c in text.strip("|").split("|")]
+            if all(re.fullmatch(r"[-:\s]*", c) for c in cells):
+                continue  # the Markdown rule under a header row
+            if header is None:
+                header = cells
+                continue
+            pairs = [f"{h}: {c}" if h and h != c else c for h, c in zip(header, cells) if c]
+            rows_read += 1
+            attach(Node("row", 7, str(rows_read), "", "; ".join(pairs), page))
+            stack.pop()
+            continue
+        header = None  # a line that is not a row ends the table
         starts_quoted = text[0] in _QUOTE_OPEN
         hit = None if (in_quote or starts_quoted) else _match(rules, text)
         opens = text.count("“") + text.count("«")
@@ -132,7 +164,8 @@ def parse(blocks: list[Block], family: str | None = None) -> Node:
             kind, level, number, title = hit
             if kind == "clause" and family == LEGAL and not any(n.kind == "article" for n in stack):
                 hit = None  # numbered lines before the first article (preamble lists) are content
-            elif kind == "item" and family == PROGRAM and not any(n.kind == "roman" for n in stack):
+            elif kind == "item" and (family == PROGRAM or rules is _PROGRAM_RULES) \
+                    and not any(n.kind in ("roman", "annex") for n in stack):
                 hit = None
         if hit:
             kind, level, number, title = hit
@@ -142,7 +175,7 @@ def parse(blocks: list[Block], family: str | None = None) -> Node:
                 seen_body = True
             continue
         # A title on its own line after "Chương I" / "Mục 2" (DOCX layout).
-        if top.kind in ("chapter", "section", "part", "subsection") and not top.title and _is_caps_title(text):
+        if top.kind in ("chapter", "section", "part", "subsection", "annex") and not top.title and _is_caps_title(text):
             top.title, top.text = text, f"{top.text} {text}"
             continue
         if family == PROGRAM and block.heading and len(text) < 120 and not text.endswith((".", ";", ":")) \
@@ -170,7 +203,14 @@ def parse(blocks: list[Block], family: str | None = None) -> Node:
 def _label(root: Node, family: str) -> None:
     def visit(node: Node, ctx: dict) -> None:
         ctx = dict(ctx)
-        if family == LEGAL:
+        if node.kind == "annex":
+            name = f"Phụ lục {node.number}".strip()
+            ctx = {"annex": name}
+            node.label, node.anchor = name, _slug(name) if node.number else "phu-luc"
+        elif node.kind == "row" and "annex" in ctx:
+            node.label = f"{ctx['annex']}, dòng {node.number}"
+            node.anchor = f"{_slug(ctx['annex'])}-dong-{node.number}"
+        elif family == LEGAL and "annex" not in ctx:
             if node.kind == "article":
                 ctx = {k: v for k, v in ctx.items() if k in ("chapter", "section")}
                 ctx["article"] = node.number
@@ -197,14 +237,17 @@ def _label(root: Node, family: str) -> None:
                 node.label = ctx.get("_label", "")
                 node.anchor = ctx.get("_anchor", "")
         else:
+            annex = ctx.get("annex")
+            within = (f"{annex}, mục ", _slug(annex) + "-muc-") if annex else ("Mục ", "muc-")
             if node.kind == "roman":
-                ctx = {"roman": node.number}
-                node.label, node.anchor = f"Mục {node.number}", f"muc-{node.number}"
-            elif node.kind == "item" and "roman" in ctx:
+                ctx = {"roman": node.number, **({"annex": annex} if annex else {})}
+                node.label, node.anchor = f"{within[0]}{node.number}", f"{within[1]}{node.number}"
+            elif node.kind == "item" and ("roman" in ctx or annex):
                 ctx["item"] = node.number
                 ctx.pop("heading", None)
-                node.label = f"Mục {ctx['roman']}.{node.number}"
-                node.anchor = f"muc-{ctx['roman']}-{node.number}"
+                number = f"{ctx['roman']}.{node.number}" if "roman" in ctx else node.number
+                node.label = f"{within[0]}{number}"
+                node.anchor = f"{within[1]}{number.replace('.', '-')}"
             elif node.kind == "heading":
                 ctx["heading"] = node.title
                 base = ctx.get("_label", "")

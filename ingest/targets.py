@@ -108,13 +108,13 @@ def extract(doc_id: str, nodes: list) -> list[Target]:
             kind = attr(node, "kind")
             children = attr(node, "children") or []
             folded = fold(text)
-            heading = kind in ("roman", "item", "heading", "chapter", "section", "part") and (children or kind == "heading")
+            heading = kind in ("roman", "item", "heading", "chapter", "section", "part", "annex") and (children or kind == "heading")
             here_inside = inside
             if heading and _TARGETS_HEADING.search(folded):
                 here_inside = not _GENERAL.search(folded)
             elif heading and inside and _GENERAL.search(folded):
                 here_inside = False
-            elif heading and kind in ("roman", "chapter", "part") and not _TARGETS_HEADING.search(folded):
+            elif heading and kind in ("roman", "chapter", "part", "annex") and not _TARGETS_HEADING.search(folded):
                 here_inside = False  # a new top section ends the targets
             here_year = _year(text) if heading and _year(text) else year
             if here_inside and not heading and text.strip():
