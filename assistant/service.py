@@ -158,7 +158,7 @@ class AssistantService:
         previous = next((t["resolved"] for t in turns if t["found"]), None)
         if not previous:
             return message, False
-        if self.llm is not None and self.llm.available:
+        if self.llm is not None and self.llm.acquire():
             from assistant.llm.answerer import LLMFailure
             try:
                 return self.llm.condense(message, _pairs(turns)), False
@@ -185,7 +185,7 @@ class AssistantService:
             yield extractive
             return
         fallback = replace(extractive, mode="extractive-fallback")
-        if not use_llm or not llm.available:
+        if not use_llm or not llm.acquire():
             yield from token_pieces(fallback.answer)
             yield fallback
             return

@@ -252,6 +252,19 @@ def test_a_hanging_llm_costs_one_timeout_even_for_a_follow_up(server, mode):
 
 
 @pytest.mark.unit
+def test_asking_whether_the_llm_is_available_does_not_take_the_trial():
+    from assistant.config import load_settings
+    from assistant.llm.answerer import LLMAnswerer
+    llm = LLMAnswerer(load_settings(llm_provider="openai", llm_base_url="http://127.0.0.1:9/v1", llm_model="m"))
+    llm.breaker.open_seconds = 0.0
+    for _ in range(llm.breaker.failures_to_open):
+        llm.breaker.failure("x")
+    assert llm.breaker.state == "half-open"
+    assert llm.available and llm.available          # reads, however many: the trial is still there
+    assert llm.acquire() and not llm.available and not llm.acquire()   # taken once, by the call
+
+
+@pytest.mark.unit
 def test_breaker_trial_is_released_and_a_refusal_counts_as_working():
     from assistant.llm.breaker import CircuitBreaker
     b = CircuitBreaker(failures_to_open=1, open_seconds=0.0)

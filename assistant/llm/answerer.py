@@ -124,6 +124,12 @@ class LLMAnswerer:
 
     @property
     def available(self) -> bool:
+        """Whether a call could go out now. A read: it never takes the breaker's trial."""
+        return self.breaker.would_allow()
+
+    def acquire(self) -> bool:
+        """Take the right to call now (in half-open state, the one trial); the call that
+        follows reports to the breaker (`answer`, `condense`)."""
         return self.breaker.allow()
 
     def status(self) -> dict:

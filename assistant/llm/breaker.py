@@ -35,6 +35,13 @@ class CircuitBreaker:
             return "half-open"
         return "open"
 
+    def would_allow(self) -> bool:
+        """Whether `allow()` would say yes now, without taking the half-open trial: a read."""
+        with self._lock:
+            state = self._state()
+            return state == "closed" or (state == "half-open" and (
+                self._trial_at is None or time.monotonic() - self._trial_at > self.trial_seconds))
+
     def allow(self) -> bool:
         """May a call go out now? In half-open state only one trial call at a time."""
         with self._lock:
