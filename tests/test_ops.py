@@ -165,9 +165,21 @@ def test_a_burst_beyond_the_rate_limit_gets_429s_not_timeouts(built_data_dir):
         refused = [r for r in codes if r.status_code == 429]
         assert len(refused) == 9 and took < 20
         assert all(int(r.headers["retry-after"]) >= 1 and r.json()["error"] == "rate_limited" for r in refused)
-        assert c.get("/api/search", params={"q": "hợp tác xã"}).status_code == 200   # other routes unaffected
-        assert c.get("/readyz").status_code == 200
+        assert c.get("/readyz").status_code == 200 and c.get("/api/documents").status_code == 200  # free routes
         assert 'assistant_rate_limited_total{route="/api/chat"} 9.0' in c.get("/metrics").text
+
+
+def test_search_costs_what_a_question_costs_and_is_limited_the_same(built_data_dir):
+    from assistant.api.app import create_app
+    from assistant.service import AssistantService
+    settings = make_settings(built_data_dir, rate_limit_per_minute=6, rate_limit_burst=3)
+    with LiveServer(create_app(settings, AssistantService(settings))) as live, \
+            httpx.Client(base_url=live.url, timeout=30) as c:
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(lambda _: c.get("/api/search", params={"q": "hợp tác xã", "k": 50}), range(8)))
+        assert sorted(r.status_code for r in codes) == [200] * 3 + [429] * 5
+        assert c.post("/api/chat", json={"message": Q}).status_code == 429   # one budget for both
+        assert 'assistant_rate_limited_total{route="/api/search"} 5.0' in c.get("/metrics").text
 
 
 def test_request_ids_security_headers_and_metrics(api):

@@ -18,7 +18,8 @@ from assistant.service import AssistantService
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 LARGE_BODIES = {"/api/admin/documents": 21 * 1024 * 1024}  # uploads; the route checks 20 MB itself
-RATE_LIMITED = ("/api/chat", "/api/chat/stream")
+# the routes that cost a query embedding and a ranking, sharing one budget per client
+RATE_LIMITED = (("POST", "/api/chat"), ("POST", "/api/chat/stream"), ("GET", "/api/search"))
 
 
 class BodyLimit:

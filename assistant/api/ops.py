@@ -192,11 +192,11 @@ class RateLimit:
     """429 with Retry-After for a client (by address) asking faster than the bucket allows, on
     the routes that cost an answer. Answered at once: a burst gets refusals, not timeouts."""
 
-    def __init__(self, app, bucket: TokenBucket, paths: tuple[str, ...], metrics: Metrics) -> None:
+    def __init__(self, app, bucket: TokenBucket, paths: tuple[tuple[str, str], ...], metrics: Metrics) -> None:
         self.app, self.bucket, self.paths, self.metrics = app, bucket, paths, metrics
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] not in self.paths or scope["method"] != "POST":
+        if scope["type"] != "http" or (scope["method"], scope["path"]) not in self.paths:
             return await self.app(scope, receive, send)
         client = (scope.get("client") or ("-", 0))[0]
         wait = self.bucket.take(client)
