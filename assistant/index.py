@@ -279,7 +279,8 @@ class OpenIndex:
             if self._settings.chroma_server:
                 raise IndexUnavailable(f"Chroma server at {self._settings.chroma_host}:{self._settings.chroma_port} "
                                        f"is not answering or lacks collection {self.meta['collection']} "
-                                       f"({type(exc).__name__})") from None
+                                       f"({type(exc).__name__}); if it answers but lost its data, "
+                                       f"run `assistant ingest` to rebuild it") from None
             raise IndexNotReady(f"index {self.build_id}: Chroma store cannot be opened "
                                 f"({type(exc).__name__}: {exc}); run `assistant ingest --force` to rebuild it") from None
         return self._collection

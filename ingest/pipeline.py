@@ -6,12 +6,15 @@ happens in a temporary folder and becomes the served index only when it is whole
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
 import shutil
+import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -155,8 +158,33 @@ def fingerprint(docs: list[ParsedDoc], embedder_spec: str, chroma: str = "embedd
     return h.hexdigest()
 
 
+@contextmanager
+def ingest_lock(data_dir: Path):
+    """One ingest at a time per data dir, across processes (several replicas starting on one
+    volume each run an ingest): a second one waits for the first, then finds the index up to
+    date. Without it, one could remove the build the other had just made current."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ".ingest.lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("another ingest is running on %s; waiting for it to finish", data_dir)
+            print(f"another ingest is running on {data_dir}; waiting for it to finish", file=sys.stderr, flush=True)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def run_ingest(settings: Settings, paths: list[Path] | None = None, *, force: bool = False,
                progress: bool = True, embedder=None) -> IngestReport:
+    with ingest_lock(settings.data_dir):
+        return _run_ingest(settings, paths, force=force, progress=progress, embedder=embedder)
+
+
+def _run_ingest(settings: Settings, paths: list[Path] | None, *, force: bool, progress: bool,
+                embedder) -> IngestReport:
     started = time.monotonic()
     report = IngestReport()
     data_dir = settings.data_dir
@@ -218,9 +246,13 @@ def run_ingest(settings: Settings, paths: list[Path] | None = None, *, force: bo
         try:
             meta = json.loads((idx.indexes_dir(data_dir) / current / "meta.json").read_text(encoding="utf-8"))
             if meta.get("fingerprint") == fp:
-                report.build_id, report.up_to_date = current, True
-                report.seconds = time.monotonic() - started
-                return report
+                if _collection_exists(settings, current, meta.get("collection", "")):
+                    report.build_id, report.up_to_date = current, True
+                    report.seconds = time.monotonic() - started
+                    return report
+                # a lost Chroma volume (or a reset server): the files say up to date, the vectors are gone
+                report.warnings.append(("(index)", f"the vector store has no collection {meta.get('collection')!r} "
+                                                   f"for build {current}; rebuilt"))
         except (OSError, ValueError):
             pass  # unreadable current index: rebuild
 
@@ -339,6 +371,15 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
         raise
 
 
+def _collection_exists(settings: Settings, build_id: str, name: str) -> bool:
+    """Whether the build's Chroma collection is there (on the server, or in the build's folder)."""
+    try:
+        client = idx.chroma_client(settings, idx.indexes_dir(settings.data_dir) / build_id)
+        return client.get_collection(name).count() > 0
+    except Exception:  # absent, or a server that does not answer: building anew is what fixes either
+        return False
+
+
 def _drop_collection(settings: Settings, name: str) -> None:
     try:
         idx.chroma_client(settings, Path(".")).delete_collection(name)
@@ -347,8 +388,11 @@ def _drop_collection(settings: Settings, name: str) -> None:
 
 
 def _cleanup(settings: Settings, keep: set[str]) -> None:
-    """Keep the new build and the one before it (a reader may still hold it open)."""
+    """Keep the new build and the one before it (a reader may still hold it open), and
+    whatever CURRENT names now, whoever made it current."""
     root = idx.indexes_dir(settings.data_dir)
+    serving = idx.current_build(settings.data_dir)
+    keep = keep | ({serving} if serving else set())
     for entry in root.iterdir():
         name = entry.name
         if name in keep:

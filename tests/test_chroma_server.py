@@ -115,3 +115,30 @@ def test_a_chroma_server_that_hangs_is_a_503_in_seconds_not_a_hung_request(serve
         for conn in held:
             conn.close()
         listener.close()
+
+
+def test_a_lost_collection_is_rebuilt_by_ingest_and_readyz_names_the_fix(tmp_path, chroma_server, built_data_dir):
+    """The build's files say up to date but the server lost the collection (a lost volume)."""
+    import chromadb
+    from assistant.api.app import create_app
+    from assistant.index import current_build
+    from assistant.service import AssistantService
+    from ingest.pipeline import run_ingest
+    data_dir = tmp_path / "data"
+    (data_dir / "cache").mkdir(parents=True)
+    shutil.copy(CACHE / "embeddings.sqlite", data_dir / "cache" / "embeddings.sqlite")
+    settings = make_settings(data_dir, chroma_host="127.0.0.1", chroma_port=chroma_server.port)
+    first = run_ingest(settings, progress=False)
+    client = chromadb.HttpClient(host="127.0.0.1", port=chroma_server.port)
+    client.delete_collection(__import__("json").loads(
+        (data_dir / "indexes" / first.build_id / "meta.json").read_text())["collection"])
+    with LiveServer(create_app(settings, AssistantService(settings))) as live:
+        r = httpx.get(live.url + "/readyz", timeout=30)
+        assert r.status_code == 503 and "assistant ingest" in r.json()["detail"]
+    again = run_ingest(settings, progress=False)
+    assert not again.up_to_date and again.build_id != first.build_id and again.embedded == 0
+    assert any("no collection" in w for _, w in again.warnings)
+    assert current_build(data_dir) == again.build_id
+    with LiveServer(create_app(settings, AssistantService(settings))) as live:
+        assert httpx.get(live.url + "/readyz", timeout=30).status_code == 200
+        assert "05 thành viên" in httpx.post(live.url + "/api/chat", json={"message": Q}, timeout=60).json()["answer"]

@@ -165,3 +165,74 @@ def test_chroma_records_carry_document_metadata(tmp_path):
     one = next(iter(meta.values()))
     assert one["doc_short"] == "Chương trình hành động NQ20" and one["status"] == "in_force"
     assert one["doc_title"] == "Chương trình hành động" and one["path"].startswith("Chương trình hành động NQ20")
+
+
+def test_an_ingest_that_overlaps_another_cannot_remove_the_build_it_made_current(tmp_path, monkeypatch):
+    """The first ingest is held between making its build current and removing old builds;
+    a second one starts meanwhile. Before the lock, the second finished, and the first then
+    removed the build the second had just made current: no index served."""
+    import threading
+    corpus = _corpus(tmp_path)
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus)
+    emb = HashEmbedder()
+    made_current, go_on = threading.Event(), threading.Event()
+    real_set_current = idx.set_current
+
+    def held_set_current(data_dir, build_id):
+        real_set_current(data_dir, build_id)
+        if threading.current_thread() is not first_thread:
+            return
+        made_current.set()
+        go_on.wait(10)
+
+    monkeypatch.setattr(idx, "set_current", held_set_current)
+    first_thread = threading.Thread(target=run_ingest, args=(settings,), kwargs={"progress": False, "embedder": emb,
+                                                                                  "force": True})
+    first_thread.start()
+    assert made_current.wait(30)
+    second = threading.Thread(target=run_ingest, args=(settings,), kwargs={"progress": False, "embedder": emb,
+                                                                            "force": True})
+    second.start()
+    second.join(3)        # with the lock it waits for the first; without, it would be done by now
+    go_on.set()
+    first_thread.join(30)
+    second.join(60)
+    current = idx.current_build(settings.data_dir)
+    assert current and (idx.indexes_dir(settings.data_dir) / current / "meta.json").exists()
+    service = AssistantService(settings, embedder=emb)
+    assert "540 hợp tác xã" in service.search("Đến năm 2030 toàn tỉnh có bao nhiêu hợp tác xã?", 3)[0].text
+
+
+def test_two_ingest_processes_at_once_leave_one_serving_index(tmp_path):
+    """Two real `assistant ingest --force` processes on one data dir, as replicas starting together."""
+    import os
+    import subprocess
+    import sys
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(PROGRAM, corpus / PROGRAM.name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(ASSISTANT_DATA_DIR=str(tmp_path / "data"), ASSISTANT_CORPUS_DIR=str(corpus))
+    cli = Path(sys.executable).parent / "assistant"
+    procs = [subprocess.Popen([str(cli), "ingest", "--force", "--quiet"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    assert any("another ingest is running" in err for _, err in results)   # the second waited for the first
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus)
+    holder = IndexHolder(settings)
+    index = holder.get()
+    assert len(index.chunks) > 10 and index.build_id == idx.current_build(settings.data_dir)
+    builds = [p.name for p in idx.indexes_dir(settings.data_dir).iterdir() if not p.name.startswith(".")]
+    assert index.build_id in builds
+
+
+def test_a_lost_embedded_vector_store_is_rebuilt_not_called_up_to_date(tmp_path):
+    corpus = _corpus(tmp_path)
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus)
+    emb = HashEmbedder()
+    first = run_ingest(settings, progress=False, embedder=emb)
+    shutil.rmtree(idx.indexes_dir(settings.data_dir) / first.build_id / "chroma")
+    again = run_ingest(settings, progress=False, embedder=emb)
+    assert not again.up_to_date and again.build_id != first.build_id
+    assert IndexHolder(settings).get().build_id == again.build_id
