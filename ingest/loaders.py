@@ -15,10 +15,20 @@ import yaml
 from assistant.text import normalize
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".pdf", ".docx"}
+# What one document may hold. A law is ~0.3 MB of text in ~2,000 blocks; these leave room for a
+# hundred times that and stop a file that would take the server's memory or hours of embedding
+# (a 1.7 MB DOCX whose document.xml expands to 350 MB).
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a DOCX's parts, uncompressed, checked before parsing
+MAX_TEXT_CHARS = 20_000_000
+MAX_BLOCKS = 200_000
 
 
 class LoadError(Exception):
     """The file cannot be read as a document; the message says why."""
+
+
+class TooLarge(LoadError):
+    """Over a limit for one document (its size once unzipped, its text, its blocks)."""
 
 
 @dataclass
@@ -177,6 +187,14 @@ def load_docx(path: Path) -> LoadedFile:
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
+        with zipfile.ZipFile(path) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LoadError(f"not a valid DOCX file: {exc}") from None
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise TooLarge(f"DOCX expands to {unzipped // (1024 * 1024)} MB, over the {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB "
+                        "limit for one document; refused without reading it")
+    try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise LoadError(f"not a valid DOCX file: {exc}") from None
@@ -218,10 +236,15 @@ def load(path: Path) -> LoadedFile:
     if loader is None:
         raise LoadError(f"unsupported file type {path.suffix or '(none)'}")
     try:
-        return loader(path)
+        loaded = loader(path)
     except LoadError:
         raise
     except UnicodeDecodeError:
         raise LoadError("not UTF-8 text") from None
     except Exception as exc:  # a broken file must never stop the others
         raise LoadError(f"{type(exc).__name__}: {exc}") from None
+    chars = sum(len(b.text) for b in loaded.blocks)
+    if chars > MAX_TEXT_CHARS or len(loaded.blocks) > MAX_BLOCKS:
+        raise TooLarge(f"{chars:,} characters in {len(loaded.blocks):,} blocks, over the limit for one document "
+                        f"({MAX_TEXT_CHARS:,} characters, {MAX_BLOCKS:,} blocks); split it or check it is the right file")
+    return loaded

@@ -143,6 +143,47 @@ def test_a_bad_upload_is_refused_and_nothing_is_stored(admin, name, content, det
     assert sorted(p.name for p in admin.corpus.iterdir()) == before
 
 
+def _docx_bomb(tmp_path: Path) -> bytes:
+    """A valid DOCX with a part that expands to 120 MB of zeros (a few hundred KB compressed)."""
+    import zipfile
+    path = tmp_path / "bomb.docx"
+    shutil.copy(FIXTURES / "hop-dong-dai-ly-mau.docx", path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        with z.open("word/media/filler.bin", "w", force_zip64=True) as part:
+            block = bytes(1024 * 1024)
+            for _ in range(120):
+                part.write(block)
+    return path.read_bytes()
+
+
+def test_a_docx_that_expands_past_the_limit_is_refused_before_it_is_parsed(admin, tmp_path):
+    bomb = _docx_bomb(tmp_path)
+    assert len(bomb) < 2 * 1024 * 1024
+    before = sorted(p.name for p in admin.corpus.iterdir())
+    started = time.monotonic()
+    r = admin.client.post("/api/admin/documents", files={"file": ("bom.docx", bomb)},
+                          data={"title": "Tài liệu thử", "short": "Thử"})
+    assert r.status_code == 413 and "over the 100 MB limit" in r.json()["detail"], r.text
+    assert time.monotonic() - started < 10
+    assert sorted(p.name for p in admin.corpus.iterdir()) == before          # no .upload-* left behind
+    assert admin.client.get("/healthz").status_code == 200
+
+
+def test_ingest_reports_and_skips_a_file_over_the_limits(tmp_path, monkeypatch):
+    from ingest import loaders
+    from ingest.pipeline import run_ingest
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(PROGRAM, corpus / PROGRAM.name)
+    (corpus / "bom.docx").write_bytes(_docx_bomb(tmp_path))
+    (corpus / "dai.md").write_text("# Dài\n\n" + "Một câu rất dài. " * 2000, encoding="utf-8")
+    monkeypatch.setattr(loaders, "MAX_TEXT_CHARS", 20_000)
+    report = run_ingest(make_settings(tmp_path / "data", corpus_dir=corpus), progress=False, embedder=HashEmbedder())
+    failed = dict(report.failed)
+    assert "over the 100 MB limit" in failed["bom.docx"] and "over the limit for one document" in failed["dai.md"]
+    assert report.documents == 1 and report.build_id
+
+
 def test_feedback_review_lists_thumbs_down_with_the_answer(admin):
     chat = admin.client.post("/api/chat", json={"message": "Đến năm 2030 có bao nhiêu hợp tác xã?"}).json()
     admin.client.post("/api/feedback", json={"message_id": chat["message_id"], "rating": -1, "comment": "thiếu ý"})

@@ -162,7 +162,7 @@ async def add_document(
 
 def _store(corpus: Path, data: bytes, suffix: str, entry: dict, replace: bool) -> str:
     """Check the file reads, then put it and its manifest entry in place (both atomic)."""
-    from ingest.loaders import LoadError, load
+    from ingest.loaders import LoadError, TooLarge, load
     from ingest.manifest import ManifestError, load_manifest
 
     corpus.mkdir(parents=True, exist_ok=True)
@@ -182,6 +182,8 @@ def _store(corpus: Path, data: bytes, suffix: str, entry: dict, replace: bool) -
                 f.write(data)
             try:  # a file we cannot read is refused now, not discovered at the next ingest
                 loaded = load(tmp)
+            except TooLarge as exc:
+                raise HTTPException(413, f"file: {exc}") from None
             except LoadError as exc:
                 raise HTTPException(422, f"file: {exc}") from None
             if not any(b.text.strip() for b in loaded.blocks):
