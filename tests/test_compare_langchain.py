@@ -4,6 +4,7 @@ file with the hash embedder (no model, a second or so)."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 
 import pytest
@@ -12,8 +13,13 @@ from tests.conftest import ROOT
 from tests.fakes import HashEmbedder
 
 pytestmark = pytest.mark.integration
-pytest.importorskip("langchain_text_splitters")
-pytest.importorskip("langchain_chroma")
+try:
+    import langchain_chroma  # noqa: F401
+    import langchain_text_splitters  # noqa: F401
+except ImportError as exc:  # CI installs the dev extra: there a missing package is a failure, not a skip
+    if os.environ.get("CI"):
+        raise
+    pytest.skip(f"the LangChain baseline needs the dev extra ({exc})", allow_module_level=True)
 
 SMALL = ROOT / "corpus" / "chuong-trinh-hanh-dong-nq20-tinh-uy.md"   # ~20 KB, about 20 chunks
 

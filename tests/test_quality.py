@@ -35,14 +35,36 @@ def test_dev_out_of_scope_all_refused(dev_report):
     assert dev_report["out_of_scope"] >= 2 and dev_report["refusal_rate"] == 1.0, dev_report["failures"]
 
 
-def test_dev_every_answer_cited(dev_report):
-    assert dev_report["cited_rate"] == 1.0
+def test_every_citation_quotes_the_unit_its_label_names(service):
+    """Each quoted line is in the document at the place the citation's label names (an answer
+    that cites always has citations; what can go wrong is citing the wrong place)."""
+    from assistant.index import article_of
+    index = service.index()
+    questions = [q for name in ("dev", "extra") for q in load_questions(DATA / f"questions.{name}.jsonl") if q.get("all_of")]
+    checked = 0
+    for q in questions:
+        for c in service.answer(q["q"]).citations:
+            chunks = [ch for ch in index.chunks if ch.doc_id == c.doc_id and (
+                ch.label == c.label or article_of(ch.label) == c.label
+                or any(u["label"] == c.label for u in ch.units))]
+            assert chunks, (q["q"], c.label)
+            # the quote's own text is at the labelled place; its lead-in lines are in the same article
+            place = "\n".join(ch.text for ch in chunks)
+            article = [ch for ch in index.chunks if ch.doc_id == c.doc_id and article_of(ch.label) == article_of(c.label)]
+            around = "\n".join(ch.text for ch in article + chunks) + "\n" + "\n".join(p for ch in article + chunks for p in ch.path)
+            lines = [line.removeprefix("- ") for line in c.quote.split("\n")]
+            assert lines[-1] in place, (q["q"], c.label, lines[-1][:80])
+            for line in lines:
+                assert line in around, (q["q"], c.label, line[:80])
+            checked += 1
+    assert checked >= 150
 
 
 def test_extra_questions(service):
     report = evaluate(service, load_questions(DATA / "questions.extra.jsonl"))
-    assert report["answer_accuracy"] >= 0.80, report["failures"]
-    assert report["label_accuracy"] >= 0.70, report
+    # measured 0.981 / 0.981 (51 of 52): the gate is that minus one question
+    assert report["answer_accuracy"] >= 0.96, report["failures"]
+    assert report["label_accuracy"] >= 0.96, report
     assert report["refusal_rate"] >= 0.95, report["failures"]
 
 
