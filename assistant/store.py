@@ -12,8 +12,15 @@ class UnknownMessage(KeyError):
     pass
 
 
+PRUNE_EVERY_S = 600.0  # how often old turns are removed (at most; on the next message after that)
+
+
 class ConversationStore:
-    def __init__(self, path: Path) -> None:
+    """`keep_s`: how long a turn is kept once its session can no longer use it (the session TTL);
+    a turn someone gave feedback on is kept for the review. None keeps everything."""
+
+    def __init__(self, path: Path, keep_s: float | None = None, prune_every_s: float = PRUNE_EVERY_S) -> None:
+        self.keep_s, self.prune_every_s, self._pruned_at = keep_s, prune_every_s, 0.0
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -40,6 +47,11 @@ class ConversationStore:
                              "resolved) VALUES (?,?,?,?,?,?,?,?)",
                              (message_id, session_id, time.time(), question, answer, int(found),
                               json.dumps(citations, ensure_ascii=False), resolved or question))
+            now = time.time()
+            if self.keep_s is not None and now - self._pruned_at >= self.prune_every_s:
+                self._pruned_at = now
+                self._db.execute("DELETE FROM messages WHERE created < ? AND id NOT IN "
+                                 "(SELECT message_id FROM feedback)", (now - self.keep_s,))
 
     def history(self, session_id: str, max_age_s: float, limit: int) -> list[dict]:
         """The session's recent turns, newest first; turns older than max_age_s have expired."""

@@ -91,3 +91,21 @@ def test_expired_history_is_not_used(service):
     assert turns and turns[0]["resolved"] == "Đến năm 2030 có bao nhiêu hợp tác xã?"
     _time.sleep(0.05)
     assert service.store.history(first.session_id, max_age_s=0.01, limit=6) == []
+
+
+@pytest.mark.unit
+def test_turns_past_the_session_ttl_are_pruned_and_those_with_feedback_kept(tmp_path, monkeypatch):
+    from assistant import store as store_module
+    from assistant.store import ConversationStore
+    now = [1_000_000.0]
+    monkeypatch.setattr(store_module.time, "time", lambda: now[0])
+    store = ConversationStore(tmp_path / "c.sqlite", keep_s=3600, prune_every_s=0)
+    store.add_message("old", "s1", "Hỏi cũ?", "Đáp cũ.", True, [])
+    store.add_message("rated", "s1", "Hỏi được chấm?", "Đáp.", True, [])
+    store.add_feedback("rated", -1, "thiếu ý")
+    now[0] += 2 * 3600                                    # two hours later, the session has long expired
+    store.add_message("new", "s2", "Hỏi mới?", "Đáp mới.", True, [])
+    ids = {row[0] for row in store._db.execute("SELECT id FROM messages")}
+    assert ids == {"rated", "new"}                        # the old turn is gone; the rated one stays for review
+    assert store.feedback()[0]["answer"] == "Đáp."
+    store.close()
