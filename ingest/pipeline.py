@@ -358,6 +358,8 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
         if coll.count() != len(chunks):
             raise RuntimeError(f"Chroma holds {coll.count()} of {len(chunks)} chunks")
         del client, coll
+        if not settings.chroma_server:
+            idx.release_chroma(tmp)  # built: the folder is renamed next, and nothing here reads it again
         meta = {"format": idx.FORMAT_VERSION, "build_id": build_id, "fingerprint": fp,
                 "embedder": settings.embeddings, "dim": int(vectors.shape[1]), "collection": collection,
                 "documents": len(docs), "chunks": len(chunks), "created": time.time(),
@@ -365,6 +367,8 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         (tmp).rename(root / build_id)
     except BaseException:
+        if not settings.chroma_server:
+            idx.release_chroma(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         if settings.chroma_server:
             _drop_collection(settings, collection)
