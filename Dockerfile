@@ -10,6 +10,6 @@ RUN pip install . && useradd --create-home --uid 10001 app && mkdir -p /data && 
 COPY corpus ./corpus
 USER app
 EXPOSE 8000
-# build the index if it is missing or stale, then serve (a failed ingest leaves the last good
-# index serving, so it must not keep the server from starting)
-CMD ["sh", "-c", "assistant ingest --quiet; exec assistant serve --host 0.0.0.0 --port 8000"]
+# build the index if it is missing or stale (unless ASSISTANT_INGEST_ON_START=false), then serve;
+# a failed ingest leaves the last good index serving and does not keep the server from starting
+CMD ["assistant", "serve", "--ingest", "--host", "0.0.0.0", "--port", "8000"]

@@ -37,6 +37,15 @@ def cmd_serve(args) -> int:
     from assistant.api.ops import configure_logging
 
     settings = _settings()
+    if args.ingest and settings.ingest_on_start:
+        # the image's start: build the index if it is missing or stale; a failed ingest leaves the
+        # last good index serving, so it must not keep the server from starting. Replicas that
+        # mount a read-only index set ASSISTANT_INGEST_ON_START=false and leave it to one ingest.
+        from ingest.pipeline import run_ingest
+        try:
+            print(run_ingest(settings, progress=False).render(), flush=True)
+        except Exception as exc:  # noqa: BLE001 - whatever failed, the last good index still serves
+            print(f"ingest failed ({type(exc).__name__}: {exc}); serving the last good index", file=sys.stderr)
     configure_logging(settings.log_level)  # JSON lines with request ids; our own access log
     app = create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level, access_log=False,
@@ -124,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the HTTP API")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--ingest", action="store_true",
+                   help="ingest first, unless ASSISTANT_INGEST_ON_START=false (what the image runs)")
     s.set_defaults(func=cmd_serve)
     s = sub.add_parser("ask", help="answer one question")
     s.add_argument("question")

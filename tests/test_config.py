@@ -144,3 +144,14 @@ def test_cli_reports_configuration_error_and_exits_2(tmp_path):
     assert "bogus" in lines[0]
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "data").exists()  # nothing was built
+
+
+def test_index_and_state_dirs_default_to_the_data_dir_and_can_be_set_apart(monkeypatch, tmp_path):
+    from assistant.config import load_settings
+    s = load_settings(data_dir=tmp_path)
+    assert s.index_root == tmp_path and s.state_root == tmp_path and s.ingest_on_start is True
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("ASSISTANT_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("ASSISTANT_INGEST_ON_START", "false")
+    s = load_settings(data_dir=tmp_path)
+    assert s.index_root == tmp_path / "index" and s.state_root == tmp_path / "state" and s.ingest_on_start is False

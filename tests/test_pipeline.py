@@ -157,7 +157,7 @@ def test_chroma_records_carry_document_metadata(tmp_path):
     settings = make_settings(tmp_path / "data", corpus_dir=corpus)
     report = run_ingest(settings, progress=False, embedder=HashEmbedder())
     index = OpenIndex(settings, report.build_id)
-    got = index._collection.get(where={"doc_id": "chuong-trinh"}, limit=50, include=["metadatas", "documents"])
+    got = index.collection().get(where={"doc_id": "chuong-trinh"}, limit=50, include=["metadatas", "documents"])
     assert got["ids"]
     meta = dict(zip(got["ids"], got["metadatas"]))
     labels = {m["label"] for m in meta.values()}
@@ -262,3 +262,44 @@ def test_twenty_rebuilds_in_one_process_keep_open_files_and_memory_flat(tmp_path
             seen[i] = (fds(), rss_mb())
     assert seen[19][0] - seen[4][0] <= 3, seen
     assert seen[19][1] - seen[4][1] < 40, seen
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_replica_with_a_read_only_index_dir_serves_and_answers(tmp_path):
+    """The documented scale-out: one ingest writes the index dir; replicas mount it read-only
+    and write only to their own state dir (sessions, feedback)."""
+    import stat
+
+    import httpx
+
+    from assistant.api.app import create_app
+    from tests.conftest import LiveServer
+    corpus = _corpus(tmp_path)
+    index_dir, state_dir = tmp_path / "index", tmp_path / "state-replica-1"
+    emb = HashEmbedder()
+    builder = make_settings(tmp_path / "unused", corpus_dir=corpus, index_dir=index_dir)
+    assert run_ingest(builder, progress=False, embedder=emb).build_id
+    before = _tree(index_dir)
+    for p in [index_dir, *index_dir.rglob("*")]:  # read-only for whoever is not root
+        p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    try:
+        replica = make_settings(tmp_path / "data-replica", corpus_dir=corpus, index_dir=index_dir,
+                                state_dir=state_dir, ingest_on_start=False)
+        with LiveServer(create_app(replica, AssistantService(replica, embedder=emb))) as live:
+            assert httpx.get(live.url + "/readyz", timeout=30).status_code == 200
+            question = "Đến năm 2030 toàn tỉnh có bao nhiêu hợp tác xã?"
+            found = httpx.get(live.url + "/api/search", params={"q": question}, timeout=30).json()["results"]
+            assert "540 hợp tác xã" in found[0]["text"]
+            chat = httpx.post(live.url + "/api/chat", json={"message": question}, timeout=30).json()
+            assert chat["answer"] and chat["message_id"]   # (the hash embedder's cosines make it a refusal)
+            assert httpx.post(live.url + "/api/feedback", json={"message_id": chat["message_id"], "rating": 1},
+                              timeout=30).status_code == 200
+    finally:
+        for p in [index_dir, *index_dir.rglob("*")]:
+            p.chmod(p.stat().st_mode | stat.S_IWUSR)
+    assert _tree(index_dir) == before                      # nothing written where the index is
+    assert (state_dir / "conversations.sqlite").exists()   # the replica's own writes
+    assert not (tmp_path / "data-replica" / "conversations.sqlite").exists()

@@ -144,7 +144,7 @@ class TokenStore:
 
     def __init__(self, settings: Settings, http: httpx.Client) -> None:
         self.settings, self.http = settings, http
-        self.path = settings.data_dir / "zalo" / "tokens.json"
+        self.path = settings.state_root / "zalo" / "tokens.json"
         self._lock = threading.Lock()
         self._pair = self._load()
 
@@ -316,7 +316,7 @@ class ZaloChannel:
         self.http = httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0))
         self.tokens = TokenStore(settings, self.http)
         self.client = OAClient(settings, self.http, self.tokens)
-        self.seen = SeenEvents(settings.data_dir / "zalo" / "events.sqlite")
+        self.seen = SeenEvents(settings.state_root / "zalo" / "events.sqlite")
         self.limits = RateLimiter()
         self.users = UserLocks()
         self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="zalo")
