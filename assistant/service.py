@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 ANSWER_CANDIDATES = 8
 RERANK_CANDIDATES = 8  # passages the learned order reorders (more let more off-topic passages reach the bar: measured with 12 and 20)
 LLM_PASSAGES = 6   # passages an LLM answer may draw on: what the extractive answer quotes, then the next best
+MAX_SUB_QUESTIONS = 3  # further questions of one message that are answered (each costs an embedding):
+                       # a 1,000-character message split into 30 cost 31 embeddings; merge() adds at most 2
 HISTORY_TURNS = 6  # how far back a follow-up looks for the question it continues
 
 
@@ -113,7 +115,7 @@ class AssistantService:
             return currency.with_notices(index, result)
         # A message that asks two things ("gửi trong bao lâu, và hồ sơ gồm những gì?") gets
         # the best passage for each of them too, not only what the whole message matched.
-        parts = sub_questions(question)
+        parts = sub_questions(question)[:MAX_SUB_QUESTIONS]
         if parts:
             others = [self._answer_one(index, p, classify(p)) for p in parts]
             result = answering.merge(result, others)

@@ -144,3 +144,14 @@ def test_a_long_passage_is_preceded_by_its_unit_that_answers():
     assert lead_unit(units, weights, classify("Điều kiện gồm những gì?")) == ""    # a list: every item, not one
     assert lead_unit(units[:2], weights, classify("Thời hạn giải quyết là bao lâu?")) == ""   # short: read whole
     assert lead_unit(units[2:], weights, classify("Thời hạn giải quyết là bao lâu?")) == ""  # opens with it already
+
+
+@pytest.mark.integration
+def test_a_message_of_many_questions_costs_a_few_embeddings_not_one_each(service, monkeypatch):
+    calls = []
+    real = service.embedder.embed_query
+    monkeypatch.setattr(service.embedder, "embed_query", lambda text: calls.append(text) or real(text))
+    message = " ".join(f"Hợp tác xã thứ {i} cần bao nhiêu thành viên, và vốn góp tối đa là bao nhiêu?" for i in range(12))
+    assert len(message) <= 1000
+    answer = service.answer(message)
+    assert answer.found and len(calls) <= 4, len(calls)   # the whole message and at most three of its questions
