@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 import uuid
 
@@ -302,3 +303,83 @@ def test_a_failed_early_refresh_keeps_the_working_token(tmp_path):
             tokens = TokenStore(settings, http)
             tokens._pair = TokenPair("a0", "wrong", time.time() + 60)  # expires in a minute
             assert tokens.current() == "a0"
+
+
+class _SlowService:
+    """Answers after `gate` opens, recording the order of the questions it gets."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.gate = threading.Event()
+
+    def chat(self, text: str, session_id: str | None = None):
+        self.gate.wait(10)
+        self.asked.append(text)
+        return type("R", (), {"answer": "Trả lời.", "citations": [], "notices": []})()
+
+
+class _Sent:
+    def __init__(self) -> None:
+        self.texts: list[tuple[str, str]] = []
+
+    def send_text(self, user: str, text: str) -> bool:
+        self.texts.append((user, text))
+        return True
+
+
+def _channel(tmp_path, monkeypatch, workers: int = 1, queued: int = 200):
+    from assistant.channels import zalo as zalo_module
+    monkeypatch.setattr(zalo_module, "WORKERS", workers)
+    monkeypatch.setattr(zalo_module, "MAX_QUEUED", queued)
+    settings = make_settings(tmp_path, zalo_app_id=APP_ID, zalo_app_secret=APP_SECRET, zalo_oa_secret_key=OA_SECRET,
+                             zalo_access_token="a", zalo_refresh_token="r")
+    service = _SlowService()
+    channel = zalo_module.ZaloChannel(settings, service)
+    channel.client = _Sent()
+    return channel, service
+
+
+def _text(user: str, text: str, n: int) -> dict:
+    return {"event_name": "user_send_text", "sender": {"id": user}, "message": {"text": text, "msg_id": f"{user}-{n}"},
+            "timestamp": str(n)}
+
+
+def test_the_rate_limit_applies_before_the_queue(tmp_path, monkeypatch):
+    channel, service = _channel(tmp_path, monkeypatch)
+    try:
+        for n in range(20):
+            assert channel.accept(_text("burst", f"câu {n}", n))
+        assert len(channel.queue) <= 7           # six answers and one note waiting, not twenty questions
+        service.gate.set()
+    finally:
+        channel.close()
+    assert service.asked == [f"câu {n}" for n in range(6)]
+    from assistant.channels.zalo import SLOW_DOWN
+    assert sum(1 for _, t in channel.client.texts if t == SLOW_DOWN) == 1
+
+
+def test_a_full_queue_drops_with_a_logged_reason(tmp_path, monkeypatch, caplog):
+    channel, service = _channel(tmp_path, monkeypatch, queued=3)
+    try:
+        with caplog.at_level("WARNING"):
+            for n in range(5):
+                channel.accept(_text(f"user{n}", "hỏi", n))
+        assert "zalo queue full" in caplog.text
+        service.gate.set()
+    finally:
+        channel.close()
+    assert 3 <= len(service.asked) <= 4          # what the queue held, and the one a worker had taken
+
+
+def test_one_users_burst_does_not_make_others_wait_behind_it(tmp_path, monkeypatch):
+    channel, service = _channel(tmp_path, monkeypatch, workers=1)
+    try:
+        for n in range(5):
+            channel.accept(_text("busy", f"busy {n}", n))
+        channel.accept(_text("other", "other 0", 100))
+        service.gate.set()
+    finally:
+        channel.close()
+    assert [q for q in service.asked if q.startswith("busy")] == [f"busy {n}" for n in range(5)]   # in order
+    assert service.asked.index("other 0") <= 2   # served in turn, not after the whole burst
+    assert channel.queue._waiting == {} and len(channel.queue) == 0   # nothing left to prune

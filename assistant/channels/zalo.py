@@ -34,6 +34,8 @@ RATE_WINDOW_S = 60.0         # ... per this many seconds; beyond that, one polit
 REFRESH_AHEAD_S = 10 * 60    # refresh the access token this long before it expires
 TOKEN_EXPIRED = -216         # the OA API's "access token is invalid or expired"
 WORKERS = 2
+MAX_QUEUED = 200             # events waiting for a worker; beyond, dropped with a logged reason
+SLOWED = "_rate_limited"     # our own event: tell the user once per window that they ask too fast
 MEDIA_EVENTS = {"user_send_image", "user_send_sticker", "user_send_file", "user_send_audio", "user_send_gif",
                 "user_send_video", "user_send_location", "user_send_link", "user_send_business_card"}
 
@@ -294,20 +296,47 @@ class RateLimiter:
             return False, warn
 
 
-class UserLocks:
-    """One lock per user, so one user's messages are answered in the order they came (a
-    follow-up after the question it follows) while different users are served in parallel."""
+class FairQueue:
+    """Events waiting for a worker: each user's in the order they came (a follow-up after the
+    question it follows), users served in turn (one user's burst cannot hold every worker while
+    others wait), at most `limit` waiting in all. A user is handed to one worker at a time and
+    forgotten once nothing of theirs is waiting or being answered, so there is nothing to prune."""
 
-    def __init__(self) -> None:
-        self._locks: dict[str, threading.Lock] = {}
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._waiting: dict[str, deque] = {}  # users with events waiting or being answered
+        self._ready: deque[str] = deque()     # users with events waiting and no worker on them
+        self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, user: str) -> threading.Lock:
+    def put(self, user: str, event: dict) -> bool:
         with self._lock:
-            if len(self._locks) > 10000:
-                for k in [k for k, v in self._locks.items() if not v.locked()]:
-                    del self._locks[k]
-            return self._locks.setdefault(user, threading.Lock())
+            if self._size >= self.limit:
+                return False
+            if user not in self._waiting:
+                self._waiting[user] = deque()
+                self._ready.append(user)
+            self._waiting[user].append(event)  # a user being answered is put back in line by done()
+            self._size += 1
+            return True
+
+    def take(self) -> tuple[str, dict] | None:
+        with self._lock:
+            if not self._ready:
+                return None
+            user = self._ready.popleft()
+            self._size -= 1
+            return user, self._waiting[user].popleft()
+
+    def done(self, user: str) -> None:
+        with self._lock:
+            if self._waiting.get(user):
+                self._ready.append(user)  # more from this user: behind the others now
+            else:
+                self._waiting.pop(user, None)
+
+    def __len__(self) -> int:
+        return self._size
 
 
 class ZaloChannel:
@@ -318,7 +347,7 @@ class ZaloChannel:
         self.client = OAClient(settings, self.http, self.tokens)
         self.seen = SeenEvents(settings.state_root / "zalo" / "events.sqlite")
         self.limits = RateLimiter()
-        self.users = UserLocks()
+        self.queue = FairQueue(MAX_QUEUED)
         self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="zalo")
         self.closed = False
 
@@ -330,8 +359,29 @@ class ZaloChannel:
         if not self.seen.first_time(key):
             log.info("zalo event %s already handled", key)
             return False
-        self.pool.submit(self._handle_safely, event)
+        user = (event.get("sender") or event.get("follower") or {}).get("id", "")
+        if event.get("event_name") == "user_send_text":
+            # the per-user limit before the queue: a burst takes a place per answer it will get
+            allowed, warn = self.limits.allow(user)
+            if not allowed:
+                if not warn:
+                    log.info("zalo message from %s over the rate limit: not answered", user[:8])
+                    return True
+                event = {"event_name": SLOWED, "sender": {"id": user}}
+        if not self.queue.put(user, event):
+            log.warning("zalo queue full (%d waiting): dropped %s from %s", MAX_QUEUED, event.get("event_name"), user[:8])
+            return True
+        self.pool.submit(self._work)
         return True
+
+    def _work(self) -> None:
+        """Answer waiting events until none is ready (one user at a time per worker)."""
+        while (taken := self.queue.take()) is not None:
+            user, event = taken
+            try:
+                self._handle_safely(event)
+            finally:
+                self.queue.done(user)
 
     @staticmethod
     def _key(event: dict) -> str:
@@ -342,10 +392,8 @@ class ZaloChannel:
         return f"{event.get('event_name')}:{sender}:{event.get('timestamp')}"
 
     def _handle_safely(self, event: dict) -> None:
-        user = (event.get("sender") or event.get("follower") or {}).get("id", "")
         try:
-            with self.users.get(user):
-                self.handle(event)
+            self.handle(event)
         except Exception:  # noqa: BLE001 - a worker must survive any one event
             log.exception("zalo event %s failed", event.get("event_name"))
 
@@ -359,18 +407,15 @@ class ZaloChannel:
         user = (event.get("sender") or {}).get("id")
         if not user:
             return
-        if name in MEDIA_EVENTS:
+        if name == SLOWED:
+            self.client.send_text(user, SLOW_DOWN)
+        elif name in MEDIA_EVENTS:
             self.client.send_text(user, TEXT_ONLY)
         elif name == "user_send_text":
             self._answer(user, ((event.get("message") or {}).get("text") or "").strip())
         # other events (oa_send_*, user_seen_message, …) need no reply
 
     def _answer(self, user: str, text: str) -> None:
-        allowed, warn = self.limits.allow(user)
-        if not allowed:
-            if warn:
-                self.client.send_text(user, SLOW_DOWN)
-            return
         if not text:
             self.client.send_text(user, TEXT_ONLY)
             return
