@@ -70,8 +70,10 @@ def test_who_question_names_the_office_behind_a_legal_body(service):
 
 @pytest.mark.integration
 def test_a_question_about_the_resolution_is_answered_from_the_program(service):
-    a = service.answer("Ai tổ chức học tập, quán triệt Nghị quyết 20 ở cấp huyện?")
-    assert a.found and a.citations[0].doc_id == "chuong-trinh-hanh-dong-nq20-tinh-uy"
+    for question in ("Việc quán triệt Nghị quyết 20 tại các huyện do ai tổ chức?",   # wordings of this test's own,
+                     "Ở huyện, cơ quan nào lo việc học tập và quán triệt Nghị quyết số 20?"):  # none from a dev set
+        a = service.answer(question)
+        assert a.found and a.citations[0].doc_id == "chuong-trinh-hanh-dong-nq20-tinh-uy", question
 
 
 @pytest.mark.integration
