@@ -553,7 +553,7 @@ def not_stated(index: OpenIndex, what: str, nearest: Scored, weights: dict[str, 
     chunk = nearest.hit.chunk
     units = select_units(chunk.units, chunk.text, weights, qtype)
     block, citation = _passage_citation(index, chunk, units, 1, nearest.score)
-    excerpt = _cut(citation.quote, NEARBY_CHARS)
+    excerpt = cut(citation.quote, NEARBY_CHARS)
     citation.quote = excerpt
     where = f"{block.label} {block.document}".strip()
     text = (f"Các văn bản mà trợ lý đang có ({names}) không nêu {what} cho câu hỏi này, nên trợ lý không trả lời "
@@ -561,7 +561,7 @@ def not_stated(index: OpenIndex, what: str, nearest: Scored, weights: dict[str, 
     return Answer(text, False, [citation], "refusal", [excerpt], [chunk.row])
 
 
-def _cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int) -> str:
     """Text up to `limit` characters, ended at a sentence or line if one ends in the second half."""
     if len(text) <= limit:
         return text

@@ -5,9 +5,10 @@ that body, each cited, instead of the one or two passages retrieval ranks highes
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant import agencies
-from assistant.answer import Answer, Citation
+from assistant.answer import Answer, Citation, cut
 from assistant.currency import notices_for
 from assistant.index import OpenIndex
 from assistant.text import fold
@@ -30,11 +31,18 @@ ITEM_CHARS = 300  # an assignment in a chat answer: its first sentence up to thi
 
 def _sentence(text: str) -> str:
     body = re.sub(r"^\s*(?:[-–•+*]|\d+(?:\.\d+)*[.)])\s*", "", text.split("\n")[0]).strip()
-    if len(body) <= ITEM_CHARS:
-        return body
-    head = body[:ITEM_CHARS]
-    stop = max(head.rfind(". "), head.rfind("; "))
-    return (head[:stop + 1] if stop > ITEM_CHARS // 2 else head.rsplit(" ", 1)[0]) + " …"
+    return cut(body, ITEM_CHARS)
+
+
+@lru_cache(maxsize=2)
+def _keyed(index: OpenIndex) -> tuple[list[str], list[str]]:
+    """Per index, once: each row's body as a lookup key (read with today's agencies.key, so an
+    index built before a change of it still matches), and every body name a question may use,
+    longest first."""
+    keys = [agencies.key(r["agency"]) for r in index.responsibilities]
+    names = {c for k in keys for c in (k, re.sub(r" cac cap$", "", k)) if len(c.split()) >= 2}
+    names |= {v for v in agencies.ABBREVIATIONS.values() if agencies.is_body(v)}  # "MTTQ", "UBND" typed alone
+    return keys, sorted(names, key=len, reverse=True)
 
 
 def lookup(index: OpenIndex, agency: str | None = None, doc_id: str | None = None) -> list[dict]:
@@ -42,10 +50,10 @@ def lookup(index: OpenIndex, agency: str | None = None, doc_id: str | None = Non
     the notices that concern each (a body renamed or abolished since)."""
     asked = agencies.key(agency) if agency else ""
     out = []
-    for r in index.responsibilities:
+    for r, k in zip(index.responsibilities, _keyed(index)[0]):
         if doc_id is not None and r["doc_id"] != doc_id:
             continue
-        if asked and not agencies.matches(agencies.key(r["agency"]), asked):
+        if asked and not agencies.matches(k, asked):
             continue
         doc = index.documents.get(r["doc_id"])
         out.append({**r, "document": doc.short if doc else r["doc_id"],
@@ -60,11 +68,8 @@ def asked_agencies(index: OpenIndex, question: str) -> list[str]:
     if not _ASKS.search(fold(question)) or _SITUATION.search(fold(question)):
         return []  # "khi Tòa án mở thủ tục phá sản thì cơ quan … phải làm gì": one situation, not every duty
     folded = " " + " ".join(k for k in (agencies.key(w) for w in fold(question).split()) if k) + " "
-    keys = {agencies.key(r["agency"]) for r in index.responsibilities}
-    names = {c for k in keys for c in (k, re.sub(r" cac cap$", "", k)) if len(c.split()) >= 2}
-    names |= {v for v in agencies.ABBREVIATIONS.values() if agencies.is_body(v)}  # "MTTQ", "UBND" typed alone
     spans: list[tuple[int, str]] = []  # every body named, longest names first, without overlaps
-    for name in sorted(names, key=len, reverse=True):
+    for name in _keyed(index)[1]:
         at = folded.find(f" {name} ")
         if at >= 0:
             spans.append((at, name))
@@ -83,7 +88,7 @@ def asked_agencies(index: OpenIndex, question: str) -> list[str]:
 
 def answer_duties(index: OpenIndex, question: str) -> Answer | None:
     asked = asked_agencies(index, question)
-    rows = [r for r in index.responsibilities if any(agencies.matches(agencies.key(r["agency"]), a) for a in asked)]
+    rows = [r for r, k in zip(index.responsibilities, _keyed(index)[0]) if any(agencies.matches(k, a) for a in asked)]
     if not rows or any(agencies.key(r["agency"]) not in agencies.key(r["text"]) for r in rows):
         # an article given over to the body's duties ("Điều 7. Nhiệm vụ, quyền hạn của cơ quan đăng ký
         # kinh doanh cấp huyện", its clauses not naming it) is the answer; retrieval quotes it whole
