@@ -1,8 +1,9 @@
-"""Word segmentation that needs no model at query time.
+"""Word segmentation, for ingest and for questions alike.
 
-At ingest, underthesea finds the compound words of the corpus ("hợp_tác_xã", "vốn_điều_lệ").
-Queries are segmented by longest match against that vocabulary, so a query splits the way
-the documents were split and no NLP library is imported per request.
+At ingest, underthesea finds the compound words of the corpus ("hợp_tác_xã", "vốn_điều_lệ");
+it is imported only then (it is slow to import and, where torch is installed, pulls torch in).
+Passages and questions are both segmented by longest match against that vocabulary, so a
+question splits the way the documents were split and no NLP library is imported per request.
 """
 from __future__ import annotations
 
@@ -43,3 +44,29 @@ class QuerySegmenter:
     def words(self, text: str) -> list[str]:
         return drop_stopwords(max_match(tokens(text), self.vocabulary))
 
+
+
+_tokenize = None
+
+
+def _underthesea():
+    global _tokenize
+    if _tokenize is None:
+        from underthesea import word_tokenize
+        _tokenize = word_tokenize
+    return _tokenize
+
+
+def compounds(text: str) -> set[str]:
+    """Multi-syllable words underthesea finds in text, as 'hợp_tác_xã' (ingest only). Numbers and
+    document numbers never become part of a compound: our own tokenizer keeps them whole."""
+    found = set()
+    for word in _underthesea()(text):
+        parts = word.lower().split()
+        if 1 < len(parts) <= MAX_WORD and all(p.isalpha() for p in parts):
+            found.add("_".join(parts))
+    return found
+
+
+def segment(text: str, vocabulary: set[str]) -> list[str]:
+    return drop_stopwords(max_match(tokens(text), vocabulary))

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # benchmarks.harness, when run as a script
 DATA = ROOT / "tests" / "data"
 DEFAULT_QUESTIONS = [DATA / "questions.dev.jsonl", DATA / "questions.extra.jsonl"]
 OPTIONAL_QUESTIONS = [DATA / "questions.more.jsonl", DATA / "questions.nodiac.jsonl"]
@@ -273,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
 
-    from assistant.benchmarking import describe, ensure_index, machine, settings_from_args
+    from benchmarks.harness import describe, ensure_index, machine, settings_from_args
     from assistant.evaluation import EvalFileError, facts_present, load_questions
     from assistant.service import AssistantService
 

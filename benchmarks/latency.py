@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # benchmarks.harness, when run as a script
 QUESTION_FILES = [ROOT / "tests" / "data" / "questions.dev.jsonl", ROOT / "tests" / "data" / "questions.extra.jsonl"]
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -63,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     import httpx
 
     from assistant.api.app import create_app
-    from assistant.api.threaded import ThreadedServer
-    from assistant.benchmarking import ensure_index, machine, settings_from_args
+    from benchmarks.harness import ThreadedServer
+    from benchmarks.harness import ensure_index, machine, settings_from_args
     from assistant.service import AssistantService
 
     # one client asks every question: the per-address rate limit would measure itself

@@ -101,7 +101,7 @@ def main() -> int:
     ap.add_argument("--think", type=float, nargs="+", default=[1.0, 2.0],
                     help="seconds a user reads before the next question: MIN MAX, or 0 for none")
     args = ap.parse_args()
-    from assistant.benchmarking import describe, machine, settings_from_args
+    from benchmarks.harness import describe, machine, settings_from_args
 
     think = (0.0, 0.0) if args.think == [0] else (args.think[0], args.think[-1])
     qs = questions()
@@ -110,7 +110,7 @@ def main() -> int:
     url = args.url
     if not url:
         from assistant.api.app import create_app
-        from assistant.api.threaded import ThreadedServer
+        from benchmarks.harness import ThreadedServer
         settings = settings_from_args(Path(args.data_dir), None, rate_limit_per_minute=100000, rate_limit_burst=100000)
         if settings is None:
             return 2

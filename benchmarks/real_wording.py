@@ -41,7 +41,7 @@ def _variant(name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assistant.benchmarking import describe, ensure_index, machine, settings_from_args
+    from benchmarks.harness import describe, ensure_index, machine, settings_from_args
     from assistant.evaluation import evaluate, facts_present, load_questions
     from assistant.service import AssistantService
 

@@ -26,7 +26,7 @@ FILES = ["questions.dev", "questions.extra", "questions.more", "questions.nodiac
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assistant.benchmarking import describe, ensure_index, machine, settings_from_args
+    from benchmarks.harness import describe, ensure_index, machine, settings_from_args
     from assistant.evaluation import evaluate, load_questions
     from assistant.service import AssistantService
 

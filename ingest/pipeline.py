@@ -23,12 +23,11 @@ import numpy as np
 from assistant import index as idx
 from assistant.config import Settings
 from assistant.diacritics import count_syllables
-from assistant.segment import folded_terms
+from assistant.segment import compounds, folded_terms, segment
 from ingest.chunker import Chunk, chunk_document
 from ingest.embed_cache import EmbeddingCache
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
 from ingest.manifest import DocMeta, ManifestError, load_manifest, manifest_checked, meta_for_unlisted
-from ingest.segment import compounds, segment
 from ingest.structure import Node, detect_family, parse
 from ingest.responsibilities import extract as extract_responsibilities
 from ingest.targets import extract as extract_targets

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.api.threaded import ThreadedServer
+from benchmarks.harness import ThreadedServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -77,7 +77,7 @@ class ChromaServer:
     that a test can kill and start again on the same data."""
 
     def __init__(self, path: Path) -> None:
-        from assistant.api.threaded import free_port
+        from benchmarks.harness import free_port
         self.path, self.port, self.proc = path, free_port(), None
         self.log = path.parent / f"chroma-{self.port}.log"
 

@@ -20,7 +20,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from assistant.api.threaded import free_port
+from benchmarks.harness import free_port
 
 ANSWER = ("Theo văn bản, hợp tác xã là tổ chức có tư cách pháp nhân do ít nhất 05 thành viên chính thức tự nguyện "
           "thành lập [1]. Các thành viên hợp tác tương trợ trong sản xuất, kinh doanh, tạo việc làm nhằm đáp ứng "

@@ -132,7 +132,7 @@ def test_a_failing_llm_still_gets_an_answer_from_the_documents_in_time(server, m
 
 
 def test_a_stopped_llm_server_falls_back_at_once(built_data_dir):
-    from assistant.api.threaded import free_port
+    from benchmarks.harness import free_port
     from assistant.service import AssistantService
     settings = make_settings(built_data_dir, llm_provider="openai", llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
                              llm_model="gone", llm_timeout=TIMEOUT)

@@ -41,7 +41,7 @@ class HostSite:
     def __init__(self) -> None:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-        from assistant.api.threaded import free_port
+        from benchmarks.harness import free_port
         self.api = ""
         site = self
 
@@ -82,7 +82,7 @@ class SlowRelay:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
         from urllib.parse import urlsplit
 
-        from assistant.api.threaded import free_port
+        from benchmarks.harness import free_port
         target = urlsplit(api_url)
 
         class Handler(BaseHTTPRequestHandler):

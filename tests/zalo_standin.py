@@ -11,7 +11,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
-from assistant.api.threaded import free_port
+from benchmarks.harness import free_port
 
 
 class ZaloStandIn:
