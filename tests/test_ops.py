@@ -143,6 +143,47 @@ def test_a_bad_upload_is_refused_and_nothing_is_stored(admin, name, content, det
     assert sorted(p.name for p in admin.corpus.iterdir()) == before
 
 
+def _slow_admin(tmp_path, monkeypatch, read_seconds: float):
+    """An admin app with a one-second time limit whose document reader takes read_seconds."""
+    from assistant.api.app import create_app
+    from assistant.service import AssistantService
+    from ingest import loaders
+    from ingest.pipeline import run_ingest
+    corpus = small_corpus(tmp_path)
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus, admin_api_key=KEY, request_timeout=1)
+    assert run_ingest(settings, progress=False, embedder=HashEmbedder()).build_id
+    real_load = loaders.load
+
+    def slow_load(path, *a, **kw):
+        time.sleep(read_seconds)
+        return real_load(path, *a, **kw)
+    monkeypatch.setattr(loaders, "load", slow_load)
+    return corpus, LiveServer(create_app(settings, AssistantService(settings, embedder=HashEmbedder())))
+
+
+def test_an_upload_the_time_limit_gives_up_on_stores_nothing(tmp_path, monkeypatch):
+    corpus, server = _slow_admin(tmp_path, monkeypatch, read_seconds=2.5)
+    before = {p.name: p.read_bytes() for p in corpus.iterdir()}
+    with server as live, httpx.Client(base_url=live.url, timeout=30, headers={"X-Admin-Key": KEY}) as client:
+        r = client.post("/api/admin/documents", files={"file": ("cham.md", "# Văn bản chậm\n\nNội dung.".encode())},
+                        data={"id": "van-ban-cham", "title": "Văn bản chậm", "short": "Chậm"})
+        assert r.status_code == 504, r.text
+        time.sleep(3)  # the reader finishes after the 504: it must not store what nobody will ingest
+        assert {p.name: p.read_bytes() for p in corpus.iterdir()} == before
+        assert client.get("/api/admin/ingest").json()["job"] is None
+        assert client.get("/healthz").status_code == 200
+
+
+def test_an_upload_is_stored_and_queued_for_ingest_together(tmp_path, monkeypatch):
+    corpus, server = _slow_admin(tmp_path, monkeypatch, read_seconds=0.3)
+    with server as live, httpx.Client(base_url=live.url, timeout=30, headers={"X-Admin-Key": KEY}) as client:
+        r = client.post("/api/admin/documents", files={"file": ("nhanh.md", "# Văn bản nhanh\n\nNội dung.".encode())},
+                        data={"id": "van-ban-nhanh", "title": "Văn bản nhanh", "short": "Nhanh"})
+        assert r.status_code == 202 and (corpus / "van-ban-nhanh.md").exists()
+        job = wait_job(client)
+        assert job["state"] == "done" and job["report"]["documents"] == 2
+
+
 def _docx_bomb(tmp_path: Path) -> bytes:
     """A valid DOCX with a part that expands to 120 MB of zeros (a few hundred KB compressed)."""
     import zipfile

@@ -5,6 +5,7 @@ An ingest runs in a background thread, one at a time; the index that serves keep
 until the new build is complete and swapped in (ingest/pipeline.py builds aside)."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hmac
 import logging
@@ -147,21 +148,38 @@ async def add_document(
              "issuer": issuer, "issued": issued.isoformat() if issued else None,
              "effective": effective.isoformat() if effective else None, "status": status,
              "source": source or f"uploaded through the admin API on {dt.date.today().isoformat()}"}
+    jobs = _jobs(request)
+    abandoned = threading.Event()  # set when the time limit (504) gives up on this request
+
+    def store_and_queue() -> tuple[str, dict | None]:
+        # Storing and queueing its ingest happen in this one thread, so they happen together or
+        # not at all: a request abandoned while the file was being read stores nothing, and a
+        # stored document always has an ingest coming, whatever became of the request.
+        stored = _store(settings.corpus_dir, data, suffix, {k: v for k, v in entry.items() if v is not None},
+                        replace, abandoned)
+        return stored, jobs.start(f"admin: added {stored}", queue=True)
+
     try:  # parsing a large PDF and writing files: off the event loop
-        stored = await run_in_threadpool(_store, settings.corpus_dir, data, suffix,
-                                         {k: v for k, v in entry.items() if v is not None}, replace)
+        stored, job = await run_in_threadpool(store_and_queue)
     except PermissionError as exc:
         raise HTTPException(503, f"the corpus folder is not writable by the server ({exc.filename}); "
                                  "see README: Operating it") from None
-    job = _jobs(request).start(f"admin: added {stored}", queue=True)
+    except asyncio.CancelledError:
+        abandoned.set()
+        raise
     if job is None:
         return JSONResponse({"stored": stored, "job": None, "detail": "stored; an ingest is running and "
                              "another will follow it to pick this document up"}, 202)
     return JSONResponse({"stored": stored, "job": job}, 202, headers={"Location": "/api/admin/ingest"})
 
+class Abandoned(Exception):
+    """The request was given up (504) before the document was put in place: nothing stored."""
 
-def _store(corpus: Path, data: bytes, suffix: str, entry: dict, replace: bool) -> str:
-    """Check the file reads, then put it and its manifest entry in place (both atomic)."""
+
+def _store(corpus: Path, data: bytes, suffix: str, entry: dict, replace: bool,
+           abandoned: threading.Event | None = None) -> str:
+    """Check the file reads, then put it and its manifest entry in place (both atomic) — unless
+    the request was abandoned meanwhile, in which case nothing is stored."""
     from ingest.loaders import LoadError, TooLarge, load
     from ingest.manifest import ManifestError, load_manifest
 
@@ -188,6 +206,10 @@ def _store(corpus: Path, data: bytes, suffix: str, entry: dict, replace: bool) -
                 raise HTTPException(422, f"file: {exc}") from None
             if not any(b.text.strip() for b in loaded.blocks):
                 raise HTTPException(422, "file: no text could be read from it (a scanned PDF needs OCR first)")
+            if abandoned is not None and abandoned.is_set():
+                log.warning("upload of %s abandoned by the time limit before it was stored; nothing stored",
+                            entry["file"])
+                raise Abandoned(entry["file"])
             _write_manifest_entry(corpus / "manifest.yaml", entry)
             os.replace(tmp, corpus / entry["file"])
             for path in taken:  # the replaced document under another extension
