@@ -14,6 +14,7 @@ from assistant.answerability import judge, known_act, known_phrase, states
 from assistant.asked import asked_for
 from assistant.config import Settings
 from assistant.conversation import is_follow_up, rewrite
+from assistant.admission import EmbeddingQueue
 from assistant.embeddings import Embedder, get_embedder
 from assistant.index import IndexHolder, OpenIndex
 from assistant.question import classify, expand, sub_questions
@@ -59,6 +60,7 @@ class AssistantService:
         self.indexes = IndexHolder(settings)
         self._embedder = embedder
         self._retrievers: dict[str, HybridRetriever] = {}
+        self.embedding_queue = EmbeddingQueue()
         self.store = ConversationStore(settings.state_root / "conversations.sqlite",
                                        keep_s=settings.session_ttl_minutes * 60)
         if llm is None and settings.llm_enabled:
@@ -126,7 +128,8 @@ class AssistantService:
         answer it, best first: fused retrieval, then the learned order (assistant/rerank.py)."""
         retriever = self._retriever(index)
         terms = retriever.terms(expand(question), question)
-        vector = self.embedder.embed_query(terms.text)
+        with self.embedding_queue.slot():
+            vector = self.embedder.embed_query(terms.text)
         hits = retriever.search(terms, vector, k=max(n, RERANK_CANDIDATES))
         weights = answering.query_weights(index, terms)
         scored = answering.rank_evidence(index, hits, weights)

@@ -184,6 +184,52 @@ def test_an_upload_is_stored_and_queued_for_ingest_together(tmp_path, monkeypatc
         assert job["state"] == "done" and job["report"]["documents"] == 2
 
 
+class _HeldEmbedder(HashEmbedder):
+    """Embeds a question only when the test lets it: questions pile up as behind a busy engine."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.armed, self.release, self.inside, self._lock = False, threading.Event(), 0, threading.Lock()
+
+    def embed_query(self, text: str):
+        if self.armed:  # not the server's warm-up call
+            with self._lock:
+                self.inside += 1
+            self.release.wait(30)
+        return super().embed_query(text)
+
+
+def test_questions_beyond_the_embedding_queue_get_503_at_once_and_the_rest_are_answered(tmp_path):
+    from assistant.admission import EmbeddingQueue
+    from assistant.api.app import create_app
+    from assistant.service import AssistantService
+    from ingest.pipeline import run_ingest
+    corpus = small_corpus(tmp_path)
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus)
+    assert run_ingest(settings, progress=False, embedder=HashEmbedder()).build_id
+    held = _HeldEmbedder()
+    service = AssistantService(settings, embedder=held)
+    service.embedding_queue = EmbeddingQueue(3)
+    with LiveServer(create_app(settings, service)) as live, ThreadPoolExecutor(3) as pool:
+        held.armed = True  # after the warm-up call, which the server makes before it starts
+        waiting = [pool.submit(httpx.post, live.url + "/api/chat", json={"message": Q}, timeout=60) for _ in range(3)]
+        deadline = time.monotonic() + 20
+        while held.inside < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert held.inside == 3
+        started = time.monotonic()
+        shed = httpx.post(live.url + "/api/chat", json={"message": Q}, timeout=60)
+        streamed = httpx.post(live.url + "/api/chat/stream", json={"message": Q}, timeout=60)
+        assert time.monotonic() - started < 5                       # refused at once, not after the time limit
+        assert shed.status_code == 503 and shed.json()["error"] == "overloaded" and shed.headers["Retry-After"] == "1"
+        assert "event: error" in streamed.text and "overloaded" in streamed.text
+        assert httpx.get(live.url + "/healthz", timeout=10).status_code == 200
+        held.release.set()
+        assert [f.result().status_code for f in waiting] == [200, 200, 200]
+        assert httpx.post(live.url + "/api/chat", json={"message": Q}, timeout=60).status_code == 200  # room again
+        assert 'assistant_shed_total{route="/api/chat"} 1.0' in httpx.get(live.url + "/metrics", timeout=10).text
+
+
 def _docx_bomb(tmp_path: Path) -> bytes:
     """A valid DOCX with a part that expands to 120 MB of zeros (a few hundred KB compressed)."""
     import zipfile

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.admission import Overloaded
 from assistant.config import Settings, get_settings
 from assistant.index import IndexNotReady, IndexUnavailable
 from assistant.service import AssistantService
@@ -136,6 +137,12 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
     @app.exception_handler(IndexUnavailable)
     async def _unavailable(request: Request, exc: IndexUnavailable):
         return JSONResponse({"error": "unavailable", "detail": str(exc)}, 503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(Overloaded)
+    async def _overloaded(request: Request, exc: Overloaded):
+        request.app.state.metrics.shed.labels(request.url.path).inc()
+        return JSONResponse({"error": "overloaded", "detail": f"{exc} / máy chủ đang bận, vui lòng thử lại sau "
+                             f"{exc.retry_after} giây"}, 503, headers={"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception):

@@ -69,6 +69,8 @@ class Metrics:
                                      "documents", registry=self.registry)
         self.rate_limited = Counter("assistant_rate_limited_total", "Requests refused with 429", ["route"],
                                     registry=self.registry)
+        self.shed = Counter("assistant_shed_total", "Questions refused with 503 because too many were waiting "
+                            "for the embedder", ["route"], registry=self.registry)
         self.ingest_runs = Counter("assistant_ingest_runs_total", "Ingest runs started from the admin API",
                                    ["result"], registry=self.registry)
 

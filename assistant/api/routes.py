@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
+from assistant.admission import Overloaded
 from assistant.api.deps import Index, Service
 from assistant.api.sse import relay
 from assistant.api.web import document_page, responsibilities_page, targets_csv, targets_page
@@ -71,6 +72,8 @@ def chat_stream(body: ChatRequest, service: Service, index: Index, request: Requ
 def stream_error(exc: Exception) -> dict:
     if isinstance(exc, (IndexNotReady, IndexUnavailable)):
         return {"error": "unavailable", "detail": str(exc)}
+    if isinstance(exc, Overloaded):
+        return {"error": "overloaded", "detail": str(exc), "retry_after": exc.retry_after}
     return {"error": "internal", "detail": "the answer could not be completed; try again"}
 
 
