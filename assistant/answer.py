@@ -12,13 +12,17 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from assistant.currency import amended_note, amending_ids
-from assistant.index import Document, OpenIndex, article_of
+from assistant.index import AnswerUnit, Document, OpenIndex, article_of
 from assistant.question import QuestionType
 from assistant.retrieval import Hit, QueryTerms
 from assistant.segment import folded_terms
 from assistant.text import folded_tokens, tokens, with_bigrams
+
+if TYPE_CHECKING:
+    from assistant.currency import AppliedNotice
 
 MAX_PARTS = 4              # passages quoted at most (measured: 3 -> 4 with same-article joins lifted the
                            # grown set from 0.85 to 0.90 and the no-diacritic variants from 0.81 to 0.85)
@@ -68,7 +72,7 @@ class Answer:
     rows: list[int] = field(default_factory=list)       # index rows of the quoted chunks, in order
     candidates: list[int] = field(default_factory=list)  # index rows retrieval ranked, best first
     mode: str = "extractive"   # extractive | llm | extractive-fallback (an LLM is configured but was not used)
-    notices: list = field(default_factory=list)  # currency.AppliedNotice: changes that concern what is quoted
+    notices: list[AppliedNotice] = field(default_factory=list)  # changes that concern what is quoted
     related: list[Related] = field(default_factory=list)  # further provisions, titles only
 
 
@@ -170,9 +174,9 @@ def rank_evidence(index: OpenIndex, hits: list[Hit], weights: dict[str, float]) 
     return [Scored(h, coverage(weights, chunk_terms(index, h.chunk.row, weights)), h.score / top) for h in hits]
 
 
-def _unit_score(unit: dict, weights: dict[str, float], qtype: QuestionType) -> float:
-    text = unit["text"]
-    joined = text + " " + unit.get("lead", "")
+def _unit_score(unit: AnswerUnit, weights: dict[str, float], qtype: QuestionType) -> float:
+    text = unit.text
+    joined = text + " " + unit.lead
     s = coverage(weights, weights.terms_of(joined) if isinstance(weights, TermWeights) else set(folded_terms(joined)))
     if qtype.number and _NUMBER.search(text):
         s += 0.15
@@ -183,7 +187,8 @@ def _unit_score(unit: dict, weights: dict[str, float], qtype: QuestionType) -> f
     return s
 
 
-def select_units(chunk_units: list[dict], text: str, weights: dict[str, float], qtype: QuestionType) -> list[dict]:
+def select_units(chunk_units: list[AnswerUnit], text: str, weights: dict[str, float],
+                 qtype: QuestionType) -> list[AnswerUnit]:
     """The whole chunk for lists and short chunks; otherwise the best units, in document order,
     each with the line it hangs from."""
     if len(chunk_units) <= 1 or len(text) <= SHORT_CHUNK:
@@ -193,22 +198,21 @@ def select_units(chunk_units: list[dict], text: str, weights: dict[str, float], 
     if qtype.listing:
         # a list answer carries every item of the enumeration it picked, not the first two
         i = scores.index(best)
-        lead = chunk_units[i]["lead"] or chunk_units[i]["text"]
-        members = [u for u in chunk_units if u["lead"] == lead or u["text"] == lead]
+        lead = chunk_units[i].lead or chunk_units[i].text
+        members = [u for u in chunk_units if u.lead == lead or u.text == lead]
         if len(members) > 1:
             return members
     keep = [u for u, s in zip(chunk_units, scores) if s >= 0.8 * best and s > 0]
     return keep[:4] or chunk_units[:1]
 
 
-def _quote(units: list[dict]) -> str:
+def _quote(units: list[AnswerUnit]) -> str:
     lines: list[str] = []
     for u in units:
-        lead = u.get("lead") or ""
-        if lead and lead not in lines and lead != u["text"]:
-            lines.append(lead)
-        if u["text"] not in lines:
-            lines.append(u["text"])
+        if u.lead and u.lead not in lines and u.lead != u.text:
+            lines.append(u.lead)
+        if u.text not in lines:
+            lines.append(u.text)
     return "\n".join(lines)
 
 
@@ -243,7 +247,7 @@ def whole_article(index: OpenIndex, scored: list[Scored], qtype: QuestionType) -
 
 def _article_item(s: Scored) -> bool:
     """The clause hangs from the article's own opening line: the article is one list."""
-    return any(u.get("depth", 0) == 0 and u.get("lead") for u in s.hit.chunk.units)
+    return any(u.depth == 0 and u.lead for u in s.hit.chunk.units)
 
 
 @dataclass
@@ -267,7 +271,7 @@ def _document_line(doc: Document | None, fallback: str, label: str, quote: str) 
     return where + amended_note(doc, label, quote)
 
 
-def _passage_citation(index: OpenIndex, chunk, units: list[dict], n: int, score: float) -> tuple[Block, Citation]:
+def _passage_citation(index: OpenIndex, chunk, units: list[AnswerUnit], n: int, score: float) -> tuple[Block, Citation]:
     doc = index.documents.get(chunk.doc_id)
     quote = _quote(units)
     name = _doc_name(doc, chunk.doc_id)
@@ -298,22 +302,22 @@ LEAD_AFTER = 400   # a best passage longer than this is preceded by the unit of 
 LEAD_CHARS = 350   # ... when that unit is no longer than this
 
 
-def lead_unit(units: list[dict], weights: dict[str, float], qtype: QuestionType) -> str:
+def lead_unit(units: list[AnswerUnit], weights: dict[str, float], qtype: QuestionType) -> str:
     """The unit of a long best passage that bears most on the question, to show before the
     passage (which stays whole, in the document's order): otherwise the units before it in the
     clause push it below the first lines a reader sees. Empty when the passage is short or
     already opens with that unit."""
-    if qtype.listing or sum(len(u["text"]) for u in units) <= LEAD_AFTER or len(units) < 2:
+    if qtype.listing or sum(len(u.text) for u in units) <= LEAD_AFTER or len(units) < 2:
         return ""  # a list question asks for every item, not the one that scores best
     scores = [_unit_score(u, weights, qtype) for u in units]
     i = scores.index(max(scores))
     unit = units[i]
-    if i == 0 or len(unit["text"]) > LEAD_CHARS:
+    if i == 0 or len(unit.text) > LEAD_CHARS:
         return ""
-    head = unit.get("lead") or ""  # a point reads as an answer only with the line it hangs from
-    if head and head != unit["text"] and len(head) + len(unit["text"]) <= LEAD_CHARS:
-        return f"{head}\n{unit['text']}"
-    return unit["text"]
+    head = unit.lead  # a point reads as an answer only with the line it hangs from
+    if head and head != unit.text and len(head) + len(unit.text) <= LEAD_CHARS:
+        return f"{head}\n{unit.text}"
+    return unit.text
 
 
 def render(blocks: list[Block]) -> str:
@@ -362,7 +366,7 @@ def office_definitions(index: OpenIndex) -> list[tuple[list[str], int]]:
     out = []
     for c in index.chunks:
         for u in c.units:
-            m = _NAMES_OFFICE.match(u["text"])
+            m = _NAMES_OFFICE.match(u.text)
             if m and len(folded_tokens(m.group("term"))) >= MIN_TERM_SYLLABLES:
                 out.append((folded_tokens(m.group("term")), c.row))
     return out
@@ -518,18 +522,18 @@ def same_article(a: Scored, b: Scored) -> bool:
 
 
 
-def _unit_label(units: list[dict], chunk_label: str) -> str:
-    labels = {u["label"] for u in units if u.get("depth", 0) > 0}
+def _unit_label(units: list[AnswerUnit], chunk_label: str) -> str:
+    labels = {u.label for u in units if u.depth > 0}
     if len(labels) == 1 and len(units) == 1:
         return labels.pop()
     return chunk_label
 
 
-def _unit_anchor(units: list[dict], chunk_anchor: str) -> str:
+def _unit_anchor(units: list[AnswerUnit], chunk_anchor: str) -> str:
     """The point's own anchor when the citation names one point, else the chunk's."""
-    deep = [u for u in units if u.get("depth", 0) > 0]
-    if len(deep) == 1 and len(units) == 1 and deep[0].get("anchor"):
-        return deep[0]["anchor"]
+    deep = [u for u in units if u.depth > 0]
+    if len(deep) == 1 and len(units) == 1 and deep[0].anchor:
+        return deep[0].anchor
     return chunk_anchor
 
 

@@ -209,6 +209,18 @@ def article_of(label: str) -> str:
     return m.group(1) if m else ""
 
 
+@dataclass(frozen=True)
+class AnswerUnit:
+    """One unit of a chunk that an answer can quote on its own: a khoản, điểm, bullet or
+    paragraph. chunks.jsonl stores it as ingest/chunker.py's `Unit` (a dict with these five
+    keys); it is read into this type when the index is opened."""
+    label: str          # "điểm a khoản 1 Điều 30"
+    text: str           # the unit's own line, as quoted
+    lead: str = ""      # the line it hangs from ("1. Thành viên có quyền sau đây:"), "" if none
+    depth: int = 0      # 0 = the chunk's own line, 1 = point/bullet, 2 = sub-bullet
+    anchor: str = ""    # where the unit is in GET /api/documents/{doc_id}
+
+
 @dataclass
 class ChunkRecord:
     id: str
@@ -219,9 +231,14 @@ class ChunkRecord:
     text: str
     embed_text: str
     pages: list[int]
-    units: list[dict]
+    units: list[AnswerUnit]
     order: int
     row: int = 0             # position in vectors.npy and the BM25 indexes
+
+    @classmethod
+    def from_stored(cls, stored: dict, row: int) -> ChunkRecord:
+        """A line of chunks.jsonl; its units become AnswerUnit (the file is unchanged)."""
+        return cls(**{**stored, "units": [AnswerUnit(**u) for u in stored["units"]], "row": row})
 
 
 class OpenIndex:
@@ -242,9 +259,7 @@ class OpenIndex:
             self.chunks: list[ChunkRecord] = []
             with open(self.dir / "chunks.jsonl", encoding="utf-8") as fh:
                 for row, line in enumerate(fh):
-                    rec = ChunkRecord(**json.loads(line))
-                    rec.row = row
-                    self.chunks.append(rec)
+                    self.chunks.append(ChunkRecord.from_stored(json.loads(line), row))
             self.by_id = {c.id: c for c in self.chunks}
             docs = json.loads((self.dir / "documents.json").read_text(encoding="utf-8"))
             self.documents = {d["id"]: Document(**d) for d in docs}

@@ -135,14 +135,15 @@ def test_clauses_of_one_article_share_one_heading_and_opening_line():
 @pytest.mark.unit
 def test_a_long_passage_is_preceded_by_its_unit_that_answers():
     from assistant.answer import lead_unit
+    from assistant.index import AnswerUnit
     from assistant.question import classify
-    units = [{"text": "a) Đủ điều kiện về tên gọi, trụ sở và vốn góp của các thành viên theo quy định của pháp luật;", "lead": "1. Điều kiện:"},
-             {"text": "b) Có hồ sơ hợp lệ theo quy định tại Điều này và Điều lệ hợp tác xã đã được thông qua;", "lead": "1. Điều kiện:"},
-             {"text": "c) Thời hạn giải quyết là 03 ngày làm việc kể từ ngày nhận đủ hồ sơ đăng ký thành lập hợp tác xã;", "lead": "1. Điều kiện:"},
-             {"text": "d) Nộp đủ lệ phí đăng ký theo quy định của pháp luật về phí và lệ phí hiện hành đối với hợp tác xã.", "lead": "1. Điều kiện:"},
-             {"text": "đ) Các điều kiện khác mà pháp luật chuyên ngành có liên quan quy định đối với ngành, nghề kinh doanh.", "lead": "1. Điều kiện:"}]
+    units = [AnswerUnit(label="", text="a) Đủ điều kiện về tên gọi, trụ sở và vốn góp của các thành viên theo quy định của pháp luật;", lead="1. Điều kiện:"),
+             AnswerUnit(label="", text="b) Có hồ sơ hợp lệ theo quy định tại Điều này và Điều lệ hợp tác xã đã được thông qua;", lead="1. Điều kiện:"),
+             AnswerUnit(label="", text="c) Thời hạn giải quyết là 03 ngày làm việc kể từ ngày nhận đủ hồ sơ đăng ký thành lập hợp tác xã;", lead="1. Điều kiện:"),
+             AnswerUnit(label="", text="d) Nộp đủ lệ phí đăng ký theo quy định của pháp luật về phí và lệ phí hiện hành đối với hợp tác xã.", lead="1. Điều kiện:"),
+             AnswerUnit(label="", text="đ) Các điều kiện khác mà pháp luật chuyên ngành có liên quan quy định đối với ngành, nghề kinh doanh.", lead="1. Điều kiện:")]
     weights = {"thoi": 1.0, "han": 1.0, "giai": 1.0, "quyet": 1.0}
-    assert lead_unit(units, weights, classify("Thời hạn giải quyết là bao lâu?")) == f"1. Điều kiện:\n{units[2]['text']}"
+    assert lead_unit(units, weights, classify("Thời hạn giải quyết là bao lâu?")) == f"1. Điều kiện:\n{units[2].text}"
     assert lead_unit(units, weights, classify("Điều kiện gồm những gì?")) == ""    # a list: every item, not one
     assert lead_unit(units[:2], weights, classify("Thời hạn giải quyết là bao lâu?")) == ""   # short: read whole
     assert lead_unit(units[2:], weights, classify("Thời hạn giải quyết là bao lâu?")) == ""  # opens with it already

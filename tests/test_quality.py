@@ -46,7 +46,7 @@ def test_every_citation_quotes_the_unit_its_label_names(service):
         for c in service.answer(q["q"]).citations:
             chunks = [ch for ch in index.chunks if ch.doc_id == c.doc_id and (
                 ch.label == c.label or article_of(ch.label) == c.label
-                or any(u["label"] == c.label for u in ch.units))]
+                or any(u.label == c.label for u in ch.units))]
             assert chunks, (q["q"], c.label)
             # the quote's own text is at the labelled place; its lead-in lines are in the same article
             place = "\n".join(ch.text for ch in chunks)

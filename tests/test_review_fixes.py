@@ -78,8 +78,11 @@ def test_docx_tables_stay_where_they_stand():
 
 
 def test_a_point_citation_links_to_the_point():
+    from dataclasses import replace
+
     from assistant.answer import _unit_anchor
-    units = [{"label": "điểm a khoản 1 Điều 30", "text": "a) …", "lead": "1. …:", "depth": 1,
-              "anchor": "dieu-30-khoan-1-diem-a"}]
+    from assistant.index import AnswerUnit
+    units = [AnswerUnit(label="điểm a khoản 1 Điều 30", text="a) …", lead="1. …:", depth=1,
+                        anchor="dieu-30-khoan-1-diem-a")]
     assert _unit_anchor(units, "dieu-30-khoan-1") == "dieu-30-khoan-1-diem-a"
-    assert _unit_anchor(units + [dict(units[0], anchor="dieu-30-khoan-1-diem-b")], "dieu-30-khoan-1") == "dieu-30-khoan-1"
+    assert _unit_anchor(units + [replace(units[0], anchor="dieu-30-khoan-1-diem-b")], "dieu-30-khoan-1") == "dieu-30-khoan-1"
