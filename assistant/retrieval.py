@@ -13,7 +13,7 @@ from assistant.segment import QuerySegmenter, folded_terms, max_match
 from assistant.text import STOPWORDS, fold, folded_tokens, normalize, tokens
 from assistant.vocabulary import associations, expansion, folded_key
 
-LEARNED_WEIGHT = 0.25  # the vote of the law's terms learned from people's questions (assistant/resources); see README
+LEARNED_WEIGHT = 0.25  # the vote of the law's terms learned from people's questions (assistant/resources); see docs/learning.md
 RRF_K = 60
 CANDIDATES = 40
 

@@ -1,5 +1,5 @@
 """The deployment files: docker-compose parses (Debian's docker-compose validates without an
-engine) and says what the README says; the image runs as a non-root user without torch."""
+engine) and says what docs/operating.md says; the image runs as a non-root user without torch."""
 from __future__ import annotations
 
 import os

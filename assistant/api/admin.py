@@ -163,7 +163,7 @@ async def add_document(
         stored, job = await run_in_threadpool(store_and_queue)
     except PermissionError as exc:
         raise HTTPException(503, f"the corpus folder is not writable by the server ({exc.filename}); "
-                                 "see README: Operating it") from None
+                                 "see docs/operating.md") from None
     except asyncio.CancelledError:
         abandoned.set()
         raise
@@ -230,7 +230,7 @@ def _write_manifest_entry(path: Path, entry: dict) -> None:
     docs.append(entry)
     data["documents"] = docs
     tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text("# One entry per document in this folder (see README: Adding a document).\n"
+    tmp.write_text("# One entry per document in this folder (see docs/operating.md: Adding a document).\n"
                    + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     os.replace(tmp, path)
 
