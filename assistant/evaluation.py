@@ -16,6 +16,7 @@ from pathlib import Path
 
 from assistant.question import expand
 from assistant.text import fold, normalize
+from assistant.topic import names_topic
 
 
 class EvalFileError(ValueError):
@@ -128,7 +129,7 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
         if q["kind"] == "oos" or not q.get("all_of"):
             oos += 1
             refused += not result.found
-            on_topic = index.names_topic(expand(q["q"]))
+            on_topic = names_topic(index, expand(q["q"]))
             topical[on_topic][0] += not result.found
             topical[on_topic][1] += 1
             if result.found:

@@ -26,29 +26,20 @@ import os
 import re
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from assistant.chroma_store import chroma_client, open_server_collection, release_chroma
 from assistant.config import Settings
+from assistant.errors import IndexNotReady, IndexUnavailable  # noqa: F401 - where callers look for them
 
 log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
-TOPIC_SHARE = 0.02  # a title phrase is a topic of the corpus when this share of its chunks holds it
 INDEXES = "indexes"
 FORMAT_VERSION = 2
-
-
-class IndexNotReady(RuntimeError):
-    """No usable index; the message tells the operator what to run."""
-
-
-class IndexUnavailable(RuntimeError):
-    """The index exists but a backing service (the Chroma server) cannot be reached."""
 
 
 def indexes_dir(data_dir: Path) -> Path:
@@ -70,79 +61,6 @@ def set_current(data_dir: Path, build_id: str) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, data_dir / CURRENT)
-
-
-def collection_name(build_id: str) -> str:
-    return f"chunks_{build_id}"
-
-
-def chroma_client(settings: Settings, build_dir: Path):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_server:
-        client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-        _bound_requests(client)
-        return client
-    return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
-
-
-def release_chroma(build_dir: Path) -> None:
-    """Stop the embedded Chroma "System" chromadb keeps per folder for the life of the process:
-    once a build is built or replaced, its System would hold its SQLite and index files open
-    (about 17 descriptors and 5 MB per rebuild, measured) for nothing. Server mode has one
-    client per server, not per build."""
-    try:
-        from chromadb.api.shared_system_client import SharedSystemClient as Shared
-    except ImportError:  # pragma: no cover - another chromadb layout: nothing we can release
-        return
-    ident = str(build_dir / "chroma")
-    with Shared._refcount_lock:
-        Shared._identifier_to_refcount.pop(ident, None)
-        system = Shared._identifier_to_system.pop(ident, None)
-    if system is not None:
-        try:
-            system.stop()
-        except Exception as exc:  # a System that will not stop must not stop the swap
-            log.warning("could not release Chroma at %s: %s", ident, exc)
-
-
-CHROMA_TIMEOUT_S = 10.0  # a Chroma server that hangs (rather than refuses) must not hold requests
-_openers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="chroma-open")
-_opening: dict[tuple, Future] = {}
-_opening_lock = threading.Lock()
-
-
-def open_server_collection(settings: Settings, name: str):
-    """The collection on the Chroma server, or IndexUnavailable within CHROMA_TIMEOUT_S.
-
-    chromadb's client talks to the server while it is being built, with no timeout, so the
-    connection is made on a small pool and waited for with one; one attempt per collection is
-    in flight at a time, so a wedged server costs at most two threads, not one per request."""
-    key = (settings.chroma_host, settings.chroma_port, name)
-    with _opening_lock:
-        attempt = _opening.get(key)
-        if attempt is None or attempt.done():
-            attempt = _openers.submit(lambda: chroma_client(settings, Path(".")).get_collection(name))
-            _opening[key] = attempt
-    try:
-        return attempt.result(timeout=CHROMA_TIMEOUT_S)
-    except FutureTimeout:
-        raise IndexUnavailable(f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} did not "
-                               f"answer within {CHROMA_TIMEOUT_S:g} s") from None
-
-
-def _bound_requests(client) -> None:
-    """chromadb's HTTP client is built with no timeout at all; give its session one, so a hung
-    server becomes a 503 in seconds instead of requests that never end. (A private attribute of
-    chromadb 1.5: if it moves, log it and carry on with the library's behaviour.)"""
-    import httpx
-    session = getattr(getattr(client, "_server", None), "_session", None)
-    if isinstance(session, httpx.Client):
-        session.timeout = httpx.Timeout(CHROMA_TIMEOUT_S, connect=5.0)
-    else:
-        log.warning("could not set a timeout on the Chroma client (chromadb internals changed)")
 
 
 @dataclass
@@ -298,7 +216,6 @@ class OpenIndex:
         # states no figure for 2024).
         self._statements = ["\n".join(c.path[1:] + [c.text]) for c in self.chunks]
         self._statements_folded = [" ".join(folded_tokens(t)) for t in self._statements]
-        self.topic_phrases = self._topic_phrases()
         self._collection = None
         self._collection_lock = threading.Lock()
         if settings.chroma_server:
@@ -324,40 +241,10 @@ class OpenIndex:
                                 f"({type(exc).__name__}: {exc}); run `assistant ingest --force` to rebuild it") from None
         return self._collection
 
-    def _topic_phrases(self) -> frozenset[str]:
-        """What this corpus is about, read from its own titles: three-syllable phrases of the
-        document titles that run through its text ("hop tac xa", "kinh te tap", "to hop tac":
-        in at least TOPIC_SHARE of the chunks, so title words such as "nâng cao hiệu" or
-        "nghị quyết số" are not topics), plus the documents' names and numbers. Used to report
-        refusals of on-topic and off-topic questions apart; answerability never looks at it."""
-        from assistant.text import STOPWORDS, folded_tokens
-
-        bodies = [" ".join(folded_tokens(c.text)) for c in self.chunks]
-        least = max(5, int(TOPIC_SHARE * len(bodies)))
-        phrases: set[str] = set()
-        for d in self.documents.values():
-            words = folded_tokens(f"{d.title} {d.short}")
-            for i in range(len(words) - 2):
-                tri = words[i:i + 3]
-                if any(w.isdigit() for w in tri) or tri[0] in STOPWORDS or tri[2] in STOPWORDS:
-                    continue
-                tri = " ".join(tri)
-                if sum(1 for b in bodies if tri in b) >= least:
-                    phrases.add(tri)
-            phrases |= d.name_forms()
-        return frozenset(phrases)
-
     def statement(self, row: int) -> tuple[str, str]:
         """What a chunk states (headings below the document and its text), as written and
         accent-folded with syllables joined by single spaces."""
         return self._statements[row], self._statements_folded[row]
-
-    def names_topic(self, question: str) -> bool:
-        """The question names what the corpus is about (a title phrase or a document number).
-        Used to report refusals of on-topic and off-topic questions apart, never to decide one."""
-        from assistant.text import folded_tokens
-        text = " " + " ".join(folded_tokens(question)) + " "
-        return any(f" {p} " in text for p in self.topic_phrases)
 
     @property
     def checked(self) -> str | None:

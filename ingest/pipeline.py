@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant import chroma_store
 from assistant import index as idx
 from assistant.config import Settings
 from assistant.diacritics import count_syllables
@@ -303,7 +304,7 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
     root = idx.indexes_dir(settings.index_root)
     tmp = root / f".tmp-{build_id}"
     tmp.mkdir(parents=True)
-    collection = idx.collection_name(build_id)
+    collection = chroma_store.collection_name(build_id)
     try:
         vocab: set[str] = set()
         for c in chunks:
@@ -336,7 +337,7 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
         duties = [r.to_dict() for d in docs for r in extract_responsibilities(d.meta.id, d.root.children)]
         (tmp / "responsibilities.json").write_text(json.dumps(duties, ensure_ascii=False), encoding="utf-8")
 
-        client = idx.chroma_client(settings, tmp)
+        client = chroma_store.chroma_client(settings, tmp)
         # With Chroma's defaults only the first 100 vectors reach the graph file at build time;
         # the rest wait in its log and every process that opens the index replays them. Seen
         # here: a reader racing that replay missed the nearest passage now and then. Syncing
@@ -358,7 +359,7 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
             raise RuntimeError(f"Chroma holds {coll.count()} of {len(chunks)} chunks")
         del client, coll
         if not settings.chroma_server:
-            idx.release_chroma(tmp)  # built: the folder is renamed next, and nothing here reads it again
+            chroma_store.release_chroma(tmp)  # built: the folder is renamed next, and nothing here reads it again
         meta = {"format": idx.FORMAT_VERSION, "build_id": build_id, "fingerprint": fp,
                 "embedder": settings.embeddings, "dim": int(vectors.shape[1]), "collection": collection,
                 "documents": len(docs), "chunks": len(chunks), "created": time.time(),
@@ -367,7 +368,7 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
         (tmp).rename(root / build_id)
     except BaseException:
         if not settings.chroma_server:
-            idx.release_chroma(tmp)
+            chroma_store.release_chroma(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         if settings.chroma_server:
             _drop_collection(settings, collection)
@@ -377,7 +378,7 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
 def _collection_exists(settings: Settings, build_id: str, name: str) -> bool:
     """Whether the build's Chroma collection is there (on the server, or in the build's folder)."""
     try:
-        client = idx.chroma_client(settings, idx.indexes_dir(settings.index_root) / build_id)
+        client = chroma_store.chroma_client(settings, idx.indexes_dir(settings.index_root) / build_id)
         return client.get_collection(name).count() > 0
     except Exception:  # absent, or a server that does not answer: building anew is what fixes either
         return False
@@ -385,7 +386,7 @@ def _collection_exists(settings: Settings, build_id: str, name: str) -> bool:
 
 def _drop_collection(settings: Settings, name: str) -> None:
     try:
-        idx.chroma_client(settings, Path(".")).delete_collection(name)
+        chroma_store.chroma_client(settings, Path(".")).delete_collection(name)
     except Exception:
         pass
 
@@ -406,4 +407,4 @@ def _cleanup(settings: Settings, keep: set[str]) -> None:
                 continue
         shutil.rmtree(entry, ignore_errors=True)
         if settings.chroma_server and not name.startswith(".tmp-"):
-            _drop_collection(settings, idx.collection_name(name))
+            _drop_collection(settings, chroma_store.collection_name(name))

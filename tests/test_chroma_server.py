@@ -87,7 +87,8 @@ def test_a_chroma_server_that_hangs_is_a_503_in_seconds_not_a_hung_request(serve
     import socket
     import threading
 
-    from assistant.index import CHROMA_TIMEOUT_S, IndexUnavailable
+    from assistant.chroma_store import CHROMA_TIMEOUT_S
+    from assistant.index import IndexUnavailable
     from assistant.service import AssistantService
 
     listener = socket.socket()
