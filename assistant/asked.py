@@ -162,7 +162,8 @@ class Requirement:
         return False
 
 
-NEAR = 80  # characters either side of the subject within which its value must be stated (folded text)
+NEAR = 80  # characters either side of the subject within which its value must be stated (folded text;
+           # set by hand, not calibrated; no embedder involved)
 _CLAUSE_END = re.compile(r"[.;:\n]")
 
 

