@@ -373,22 +373,30 @@ def render(blocks: list[Block]) -> str:
     return "\n\n".join(out)
 
 
-# "1. Cơ quan đăng ký kinh doanh tổ hợp tác, hợp tác xã, … là Phòng Tài chính - Kế hoạch thuộc …"
-_NAMES_OFFICE = re.compile(r"^(?:\d+\.\s*)?(?P<term>[^,.;:]{8,120}?)(?:,[^.;:]*?)?\s+là\s+"
-                           r"(?:Phòng|Ủy ban|Sở|Bộ|Cục|Chi cục|Văn phòng|Ban)\b")
-MIN_TERM_SYLLABLES = 4  # a body's name this long at least is matched to the office it is (set by hand, not calibrated)
+# A body the documents define by its role, "cơ quan X", in either order: "Cơ quan đăng ký kinh
+# doanh tổ hợp tác … là Phòng Tài chính - Kế hoạch" (Decree 92) or "Bộ Kế hoạch và Đầu tư là cơ
+# quan đầu mối …" (the Law). The role is what the other documents name; the office is who it is.
+_BODY = r"(?:Phòng|Ủy ban|Sở|Bộ|Cục|Chi cục|Văn phòng|Ban|Hội đồng|Liên minh|Ngân hàng|Quỹ|Chính phủ|Thủ tướng)"
+_SENTENCE_START = r"(?:^|[.;:]\s+|^\d+\.\s*|^[a-zđ]\)\s*)"
+_ROLE_IS_BODY = re.compile(_SENTENCE_START + r"(?P<term>[Cc]ơ quan\s[^,.;:]{4,120}?)(?:,[^.;:]*?)?\s+là\s+" + _BODY + r"\b")
+_BODY_IS_ROLE = re.compile(_SENTENCE_START + r"(?:Giao\s+)?" + _BODY + r"\b[^.;:]{0,100}?\s+(?:là|làm)\s+"
+                           r"(?P<term>cơ quan\s[^,.;:()]{4,120})")
+MIN_TERM_SYLLABLES = 6  # "cơ quan" and four more syllables at least name a role ("cơ quan quản lý" alone
+                        # is any authority); set by hand, not calibrated
 
 
 @lru_cache(maxsize=2)
 def office_definitions(index: OpenIndex) -> list[tuple[list[str], int]]:
-    """Clauses that say which office a named body is ("cơ quan đăng ký kinh doanh … là Phòng
-    Tài chính - Kế hoạch"), as (folded syllables of the body's name, chunk row)."""
+    """Clauses that say which office a role names ("cơ quan đăng ký kinh doanh … là Phòng Tài
+    chính - Kế hoạch", "Bộ … là cơ quan đầu mối …"), as (folded syllables of the role, chunk row)."""
     out = []
     for c in index.chunks:
         for u in c.units:
-            m = _NAMES_OFFICE.match(u.text)
-            if m and len(folded_tokens(m.group("term"))) >= MIN_TERM_SYLLABLES:
-                out.append((folded_tokens(m.group("term")), c.row))
+            for pattern in (_ROLE_IS_BODY, _BODY_IS_ROLE):
+                for m in pattern.finditer(u.text):
+                    term = folded_tokens(m.group("term"))
+                    if len(term) >= MIN_TERM_SYLLABLES:
+                        out.append((term, c.row))
     return out
 
 

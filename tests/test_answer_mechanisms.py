@@ -68,6 +68,36 @@ def test_who_question_names_the_office_behind_a_legal_body(service):
     assert any(c.label == "khoản 1 Điều 5" and c.doc_id == "nghi-dinh-92-2024-nd-cp" for c in a.citations)
 
 
+class _Unit:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class _Chunk:
+    def __init__(self, row: int, *texts: str) -> None:
+        self.row, self.units = row, [_Unit(t) for t in texts]
+
+
+class _Chunks:
+    """Just enough of an index for the role definitions (hashable, as the cache needs)."""
+
+    def __init__(self, *chunks: _Chunk) -> None:
+        self.chunks = list(chunks)
+
+
+def test_a_role_defined_in_either_order_is_named_and_a_bare_authority_is_not():
+    from assistant.answer import naming_clause
+    index = _Chunks(
+        _Chunk(0, "1. Cơ quan thẩm định dự án đầu tư công, cấp tỉnh là Sở Tài chính thuộc Ủy ban nhân dân tỉnh."),
+        _Chunk(1, "a) Giao Ban Dân tộc làm cơ quan thường trực của Ban chỉ đạo chương trình mục tiêu."),
+        _Chunk(2, "3. Hội đồng thẩm định là cơ quan tư vấn."),  # "cơ quan tư vấn": too short to be a role
+        _Chunk(3, "Trách nhiệm của cơ quan quản lý nhà nước."))
+    assert naming_clause(index, "Hồ sơ gửi cơ quan thẩm định dự án đầu tư công.", set()) == 0
+    assert naming_clause(index, "Báo cáo cơ quan thường trực của Ban chỉ đạo hằng quý.", set()) == 1
+    assert naming_clause(index, "Báo cáo cơ quan thường trực của Ban chỉ đạo hằng quý.", {1}) is None  # quoted already
+    assert naming_clause(index, "Ý kiến của cơ quan tư vấn và cơ quan quản lý nhà nước.", set()) is None
+
+
 @pytest.mark.integration
 def test_a_question_about_the_resolution_is_answered_from_the_program(service):
     for question in ("Việc quán triệt Nghị quyết 20 tại các huyện do ai tổ chức?",   # wordings of this test's own,
