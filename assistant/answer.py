@@ -239,8 +239,7 @@ def _doc_name(doc: Document | None, fallback: str) -> str:
 
 def article_chunks(index: OpenIndex, best: Scored) -> list:
     """Every chunk of the best passage's article, in document order."""
-    key = (best.hit.chunk.doc_id, article_of(best.hit.chunk.label))
-    return [c for c in index.chunks if (c.doc_id, article_of(c.label)) == key]
+    return list(index.chunks_by_article.get((best.hit.chunk.doc_id, article_of(best.hit.chunk.label)), []))
 
 
 def whole_article(index: OpenIndex, scored: list[Scored], qtype: QuestionType) -> tuple[Scored, list] | None:
@@ -570,8 +569,20 @@ _SUGGEST = ("Bạn có thể hỏi về thành lập, thành viên, tổ chức 
 NEARBY_CHARS = 400  # the nearby provision shown in a refusal is cut at a sentence within this (set by hand)
 
 
+MAX_NAMED_DOCUMENTS = 5  # a refusal or greeting names this many documents, then counts the rest
+
+
+def document_names(index: OpenIndex) -> str:
+    """The documents searched, as a reader can take them in: a province's hundreds of decisions
+    are counted, not listed, in every refusal."""
+    shorts = [d.short for d in index.documents.values()]
+    if len(shorts) <= MAX_NAMED_DOCUMENTS:
+        return ", ".join(shorts)
+    return f"{', '.join(shorts[:MAX_NAMED_DOCUMENTS])} và {len(shorts) - MAX_NAMED_DOCUMENTS} văn bản khác"
+
+
 def refusal(index: OpenIndex) -> Answer:
-    names = ", ".join(d.short for d in index.documents.values())
+    names = document_names(index)
     return Answer("Xin lỗi, các văn bản mà trợ lý đang có không đề cập đến câu hỏi này, nên trợ lý không "
                   f"trả lời để tránh đoán sai. Trợ lý đã tìm trong: {names}. {_SUGGEST}",
                   False, [], "refusal")
@@ -581,7 +592,7 @@ def not_stated(index: OpenIndex, what: str, nearest: Scored, weights: dict[str, 
     """A refusal for a question whose subject the documents treat without stating what it asks
     (a rate, an amount, a name): it says what is missing and names the provision nearby, so the
     reader knows where the documents stop. `found` stays false: nothing here answers."""
-    names = ", ".join(d.short for d in index.documents.values())
+    names = document_names(index)
     chunk = nearest.hit.chunk
     units = select_units(chunk.units, chunk.text, weights, qtype)
     block, citation = _passage_citation(index, chunk, units, 1, nearest.score)
@@ -603,7 +614,7 @@ def cut(text: str, limit: int) -> str:
 
 
 def greeting(index: OpenIndex) -> Answer:
-    names = ", ".join(d.short for d in index.documents.values())
+    names = document_names(index)
     return Answer("Xin chào! Tôi là trợ lý hỏi đáp về kinh tế tập thể và hợp tác xã. Tôi trả lời bằng cách "
                   f"trích dẫn chính xác các văn bản: {names}. Ví dụ: \"Cần tối thiểu bao nhiêu thành viên để "
                   "thành lập hợp tác xã?\" hoặc \"Ai chủ trì kiểm tra việc thực hiện Nghị quyết 20?\"",

@@ -15,6 +15,7 @@ nearby ("không quy định mức lãi suất; Điều 23 quy định được v
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from assistant.answer import Scored
@@ -69,14 +70,21 @@ def judge(index: OpenIndex, asked: Asked, scored: list[Scored], calibration: Cal
     return Verdict(False, scored, missing, nearest)
 
 
-def known_act(index: OpenIndex):
-    """Whether an act the question names ("Luật Đất đai", "Nghị định 92") is one of the
-    documents, or an act one of them replaces (a question about it is then about them)."""
+@lru_cache(maxsize=2)
+def _act_forms(index: OpenIndex) -> frozenset[str]:
+    """Every name of every document (and of the acts they replace), once per index."""
     forms: set[str] = set()
     for d in index.documents.values():
         forms |= d.name_forms(include_superseded=True)
         forms |= {" ".join(folded_tokens(d.short)), " ".join(folded_tokens(d.title))}
     forms.discard("")
+    return frozenset(forms)
+
+
+def known_act(index: OpenIndex):
+    """Whether an act the question names ("Luật Đất đai", "Nghị định 92") is one of the
+    documents, or an act one of them replaces (a question about it is then about them)."""
+    forms = _act_forms(index)
 
     def known(act: str) -> bool:
         ref = " ".join(folded_tokens(act))

@@ -88,6 +88,8 @@ def asked_agencies(index: OpenIndex, question: str) -> list[str]:
 
 def answer_duties(index: OpenIndex, question: str) -> Answer | None:
     asked = asked_agencies(index, question)
+    if not asked:
+        return None
     rows = [r for r, k in zip(index.responsibilities, _keyed(index)[0]) if any(agencies.matches(k, a) for a in asked)]
     if not rows or any(agencies.key(r["agency"]) not in agencies.key(r["text"]) for r in rows):
         # an article given over to the body's duties ("Điều 7. Nhiệm vụ, quyền hạn của cơ quan đăng ký

@@ -27,11 +27,13 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from assistant.chroma_store import chroma_client, open_server_collection, release_chroma
+from assistant import search_at_scale
 from assistant.config import Settings
 from assistant.errors import IndexNotReady, IndexUnavailable  # noqa: F401 - where callers look for them
 
@@ -216,6 +218,17 @@ class OpenIndex:
         # states no figure for 2024).
         self._statements = ["\n".join(c.path[1:] + [c.text]) for c in self.chunks]
         self._statements_folded = [" ".join(folded_tokens(t)) for t in self._statements]
+        # Past EXACT_LIMIT chunks, ranking reads a bounded share of the index per question
+        # (assistant/search_at_scale.py); below it, every ranking is exact.
+        self.at_scale = len(self.chunks) > search_at_scale.EXACT_LIMIT
+        self.ann = None
+        if self.at_scale and not settings.chroma_server and (self.dir / search_at_scale.ANN_FILE).exists():
+            try:
+                self.ann = search_at_scale.open_ann(self.dir / search_at_scale.ANN_FILE)
+            except (OSError, ValueError, RuntimeError) as exc:
+                raise IndexNotReady(f"index {build_id}: its vector graph cannot be read ({exc}); {fix}") from None
+        self._bounded = ({"words": search_at_scale.BoundedPostings(self.bm25_words),
+                          "folded": search_at_scale.BoundedPostings(self.bm25_folded)} if self.at_scale else {})
         self._collection = None
         self._collection_lock = threading.Lock()
         if settings.chroma_server:
@@ -240,6 +253,23 @@ class OpenIndex:
             raise IndexNotReady(f"index {self.build_id}: Chroma store cannot be opened "
                                 f"({type(exc).__name__}: {exc}); run `assistant ingest --force` to rebuild it") from None
         return self._collection
+
+    @cached_property
+    def rows_by_doc(self) -> dict[str, list[int]]:
+        """Each document's chunk rows in document order: an answer step that needs a document's
+        or an article's chunks looks them up instead of scanning every chunk per question."""
+        out: dict[str, list[int]] = {}
+        for c in self.chunks:
+            out.setdefault(c.doc_id, []).append(c.row)
+        return out
+
+    @cached_property
+    def chunks_by_article(self) -> dict[tuple[str, str], list[ChunkRecord]]:
+        """(document, "Điều N") -> its chunks in document order."""
+        out: dict[tuple[str, str], list[ChunkRecord]] = {}
+        for c in self.chunks:
+            out.setdefault((c.doc_id, article_of(c.label)), []).append(c)
+        return out
 
     def statement(self, row: int) -> tuple[str, str]:
         """What a chunk states (headings below the document and its text), as written and
@@ -267,6 +297,8 @@ class OpenIndex:
         millisecond."""
         if self._settings.chroma_server:
             return self.dense_chroma(vector, n)
+        if self.ann is not None:
+            return search_at_scale.dense_ann(self.ann, self.vectors, vector, n)
         return self.dense_exact(vector, n)
 
     def dense_exact(self, vector: np.ndarray, n: int) -> list[tuple[int, float]]:
@@ -302,9 +334,13 @@ class OpenIndex:
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
     def lexical_words(self, terms: list[str], n: int) -> list[tuple[int, float]]:
+        if self._bounded:
+            return self._bounded["words"].top(terms, n)
         return self._bm25(self.bm25_words, terms, n)
 
     def lexical_folded(self, terms: list[str], n: int) -> list[tuple[int, float]]:
+        if self._bounded:
+            return self._bounded["folded"].top(terms, n)
         return self._bm25(self.bm25_folded, terms, n)
 
     def collection(self):

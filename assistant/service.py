@@ -293,7 +293,9 @@ def _current_first(index: OpenIndex, scored: list, vector, weights) -> list:
         for doc_id in currency.amending_ids(index, chunk.doc_id, chunk.label, chunk.text):
             amending = next((o for o in out if o.hit.chunk.doc_id == doc_id), None)
             if amending is None:
-                rows = [c.row for c in index.chunks if c.doc_id == doc_id]
+                rows = index.rows_by_doc.get(doc_id, [])
+                if not rows:
+                    continue
                 sims = index.vectors[rows] @ vector
                 best = int(sims.argmax())
                 hit = Hit(index.chunks[rows[best]], s.hit.score, float(sims[best]), {})

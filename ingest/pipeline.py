@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import chroma_store
+from assistant import chroma_store, search_at_scale
 from assistant import index as idx
 from assistant.config import Settings
 from assistant.diacritics import count_syllables
@@ -34,7 +34,7 @@ from ingest.responsibilities import extract as extract_responsibilities
 from ingest.targets import extract as extract_targets
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "13"  # bump when parsing, chunking or the query models built at ingest change for an unchanged file
+PIPELINE_VERSION = "14"  # bump when parsing, chunking or the query models built at ingest change for an unchanged file
 EMBED_BATCH = 16
 
 
@@ -319,6 +319,7 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
                                             encoding="utf-8")
         (tmp / "vocab.json").write_text(json.dumps(sorted(vocab), ensure_ascii=False), encoding="utf-8")
         np.save(tmp / "vectors.npy", vectors)
+        search_at_scale.build_ann(vectors, tmp / search_at_scale.ANN_FILE)  # read past EXACT_LIMIT chunks
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
             for c in chunks:
                 fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
