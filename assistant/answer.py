@@ -126,7 +126,7 @@ def merge(main: Answer, others: list[Answer]) -> Answer:
                   related=[r for r in main.related if (r.doc_id, r.label) not in quoted])
 
 
-def _idf(df: dict[str, int], n: int, term: str) -> float:
+def _idf(df, n: int, term: str) -> float:
     return math.log((n + 1) / (df.get(term, 0) + 0.5))
 
 
@@ -143,6 +143,12 @@ class TermWeights(dict):
     def terms_of(self, text: str) -> set[str]:
         return set(with_bigrams(tokens(text))) if self.accented else set(folded_terms(text))
 
+    def asked(self) -> frozenset[str]:
+        """Every term coverage may look for: the weighted ones and their alternatives'."""
+        if not hasattr(self, "_asked"):
+            self._asked = frozenset(self).union(*(alt for alts in self.alternatives.values() for alt in alts))
+        return self._asked
+
     def holds(self, term: str, present: frozenset[str] | set[str]) -> bool:
         return term in present or any(alt <= present for alt in self.alternatives.get(term, ()))
 
@@ -155,14 +161,16 @@ CONTEXT_WEIGHT = 0.3
 
 def query_weights(index: OpenIndex, terms: QueryTerms) -> TermWeights:
     """Informative terms of the question itself with their idf."""
-    df = index.df_accented if terms.accented else index.df
+    df = index.terms_accented if terms.accented else index.terms
     return TermWeights({t: _idf(df, len(index.chunks), t) * (CONTEXT_WEIGHT if t in terms.context else 1.0)
                         for t in terms.own_folded}, terms.alternatives, terms.accented)
 
 
 def chunk_terms(index: OpenIndex, row: int, weights: dict[str, float]) -> frozenset[str]:
-    accented = isinstance(weights, TermWeights) and weights.accented
-    return (index.chunk_terms_accented if accented else index.chunk_terms)[row]
+    """The terms of `weights` (and of their alternatives) that the chunk holds: all coverage needs."""
+    if isinstance(weights, TermWeights):
+        return (index.terms_accented if weights.accented else index.terms).present(row, weights.asked())
+    return index.terms.present(row, weights)
 
 
 def coverage(weights: dict[str, float], present: frozenset[str] | set[str]) -> float:

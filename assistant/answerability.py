@@ -99,7 +99,7 @@ def known_phrase(index: OpenIndex):
     def known(phrase: str) -> bool:
         accented = fold(phrase) != phrase.lower()
         syllables = phrase.lower().split() if accented else fold(phrase).split()
-        df = index.df_accented if accented else index.df
+        df = index.terms_accented if accented else index.terms
         if len(syllables) == 1:
             return syllables[0] in df
         return all(f"{a}_{b}" in df for a, b in zip(syllables, syllables[1:]))

@@ -35,12 +35,14 @@ import numpy as np
 from assistant.chroma_store import chroma_client, open_server_collection, release_chroma
 from assistant import search_at_scale
 from assistant.config import Settings
+from assistant.term_index import TermIndex
 from assistant.errors import IndexNotReady, IndexUnavailable  # noqa: F401 - where callers look for them
 
 log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
 INDEXES = "indexes"
+TERMS_FOLDED, TERMS_ACCENTED = "terms_folded", "terms_accented"  # assistant/term_index.py files
 FORMAT_VERSION = 2
 
 
@@ -203,16 +205,13 @@ class OpenIndex:
             raise IndexNotReady(f"index {build_id} was built with EMBEDDINGS={self.meta.get('embedder')}, "
                                 f"the server is configured with {settings.embeddings}; {fix}")
         self._settings = settings
-        # Term sets per chunk and document frequencies, folded and with accents: what the answer
-        # step needs to judge how much of a question a passage covers, computed once per index.
-        # A question typed with diacritics is matched with them ("hộ" is not "hồ", "cá thể" not
-        # "các thể"); one typed without is matched folded.
-        from assistant.segment import folded_terms
-        from assistant.text import folded_tokens, tokens, with_bigrams
-        self.chunk_terms = [frozenset(folded_terms(c.embed_text)) for c in self.chunks]
-        self.chunk_terms_accented = [frozenset(with_bigrams(tokens(c.embed_text))) for c in self.chunks]
-        self.df = _document_frequencies(self.chunk_terms)
-        self.df_accented = _document_frequencies(self.chunk_terms_accented)
+        # The terms of each chunk and how many chunks hold each term, folded and with accents:
+        # what the answer step needs to judge how much of a question a passage covers (written
+        # at ingest, assistant/term_index.py). A question typed with diacritics is matched with
+        # them ("hộ" is not "hồ", "cá thể" not "các thể"); one typed without is matched folded.
+        from assistant.text import folded_tokens
+        self.terms = self._term_index(TERMS_FOLDED)
+        self.terms_accented = self._term_index(TERMS_ACCENTED)
         # What a passage states, for the checks of what a question asks (a year, an amount, a
         # name): its headings and text, without the document's own name ("Nghị định 92/2024"
         # states no figure for 2024).
@@ -253,6 +252,18 @@ class OpenIndex:
             raise IndexNotReady(f"index {self.build_id}: Chroma store cannot be opened "
                                 f"({type(exc).__name__}: {exc}); run `assistant ingest --force` to rebuild it") from None
         return self._collection
+
+    def _term_index(self, name: str) -> TermIndex:
+        try:
+            return TermIndex.load(self.dir, name)
+        except FileNotFoundError:  # a build from before the files existed: computed here, as then
+            from assistant.segment import folded_terms
+            from assistant.text import tokens, with_bigrams
+            terms_of = folded_terms if name == TERMS_FOLDED else (lambda text: with_bigrams(tokens(text)))
+            return TermIndex.from_lists(terms_of(c.embed_text) for c in self.chunks)
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexNotReady(f"index {self.build_id}: {name} is damaged ({exc}); "
+                                "run `assistant ingest --force` to rebuild it") from None
 
     @cached_property
     def rows_by_doc(self) -> dict[str, list[int]]:
@@ -366,14 +377,6 @@ class OpenIndex:
         if self._settings.chroma_server:
             return f"the Chroma server at {self._settings.chroma_host}:{self._settings.chroma_port}"
         return "the embedded Chroma store"
-
-
-def _document_frequencies(term_sets: list[frozenset[str]]) -> dict[str, int]:
-    df: dict[str, int] = {}
-    for terms in term_sets:
-        for t in terms:
-            df[t] = df.get(t, 0) + 1
-    return df
 
 
 class IndexHolder:

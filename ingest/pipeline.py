@@ -20,11 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import chroma_store, search_at_scale
+from assistant import chroma_store, search_at_scale, term_index
 from assistant import index as idx
 from assistant.config import Settings
 from assistant.diacritics import count_syllables
 from assistant.segment import compounds, folded_terms, segment
+from assistant.text import tokens, with_bigrams
 from ingest.chunker import Chunk, chunk_document
 from ingest.embed_cache import EmbeddingCache
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
@@ -34,7 +35,7 @@ from ingest.responsibilities import extract as extract_responsibilities
 from ingest.targets import extract as extract_targets
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "14"  # bump when parsing, chunking or the query models built at ingest change for an unchanged file
+PIPELINE_VERSION = "15"  # bump when parsing, chunking or the query models built at ingest change for an unchanged file
 EMBED_BATCH = 16
 
 
@@ -318,6 +319,8 @@ def _build(settings: Settings, build_id: str, docs: list[ParsedDoc], chunks: lis
         (tmp / "syllables.json").write_text(json.dumps(count_syllables([c.text for c in chunks]), ensure_ascii=False),
                                             encoding="utf-8")
         (tmp / "vocab.json").write_text(json.dumps(sorted(vocab), ensure_ascii=False), encoding="utf-8")
+        term_index.build(([] if f == ["∅"] else f for f in folded), tmp, idx.TERMS_FOLDED)
+        term_index.build((with_bigrams(tokens(c.embed_text)) for c in chunks), tmp, idx.TERMS_ACCENTED)
         np.save(tmp / "vectors.npy", vectors)
         search_at_scale.build_ann(vectors, tmp / search_at_scale.ANN_FILE)  # read past EXACT_LIMIT chunks
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:

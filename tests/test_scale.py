@@ -101,3 +101,18 @@ def test_the_scale_benchmark_runs_at_a_small_size(tmp_path):
     assert rows[1]["chunks"] > 1.9 * rows[0]["chunks"] and rows[1]["documents"] == 2 * rows[0]["documents"]
     assert all(r["chat_p50_ms"] > 0 and r["search_p50_ms"] > 0 and r["build_s"] > 0 for r in rows)
     assert "size | documents | chunks" in proc.stdout
+
+
+@pytest.mark.unit
+def test_the_compact_term_index_answers_as_the_sets_it_replaces(tmp_path):
+    from assistant.term_index import TermIndex, build
+    chunks = [["hop", "tac", "hop_tac", "xa"], [], ["xa", "vien", "xa_vien", "xa"], ["tac", "vien"]]
+    build(chunks, tmp_path, "t")
+    terms = TermIndex.load(tmp_path, "t")
+    for row, held in enumerate(chunks):
+        asked = ["xa", "vien", "hop_tac", "khong_co", "tac"]
+        assert terms.present(row, asked) == frozenset(t for t in asked if t in held)
+    assert terms.get("xa") == 2 and terms.get("tac") == 2 and terms.get("khong_co") == 0
+    assert "xa_vien" in terms and "khong_co" not in terms
+    again = TermIndex.from_lists(chunks)
+    assert [again.present(r, ["xa", "tac"]) for r in range(4)] == [terms.present(r, ["xa", "tac"]) for r in range(4)]
