@@ -42,7 +42,8 @@ def part_of(article: str) -> str:
     return "calibration" if int(hashlib.sha1(article.encode()).hexdigest(), 16) % 2 == 0 else "report"
 
 
-def _articles(path: Path) -> Iterator[tuple[str, str]]:
+def articles(path: Path) -> Iterator[tuple[str, str]]:
+    """(file name, text) of every article, in name order."""
     if path.is_dir():
         for f in sorted(path.rglob("*.md")):
             yield f.name, f.read_text(encoding="utf-8", errors="replace")
@@ -62,7 +63,7 @@ def _articles(path: Path) -> Iterator[tuple[str, str]]:
 def read_questions(path: Path) -> list[Question]:
     """Every bold question of every article (ending in '?'), with the answer under it."""
     out: list[Question] = []
-    for name, text in _articles(Path(path)):
+    for name, text in articles(Path(path)):
         on_topic = bool(_ON_TOPIC.search(fold(text)))
         pieces = _BOLD_QUESTION.split(text)
         seen: set[str] = set()
