@@ -27,7 +27,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,7 @@ from assistant.chroma_store import chroma_client, open_server_collection, releas
 from assistant import search_at_scale
 from assistant.config import Settings
 from assistant.term_index import TermIndex
+from assistant.text import folded_tokens
 from assistant.errors import IndexNotReady, IndexUnavailable  # noqa: F401 - where callers look for them
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
 INDEXES = "indexes"
 TERMS_FOLDED, TERMS_ACCENTED = "terms_folded", "terms_accented"  # assistant/term_index.py files
+STATEMENTS_KEPT = 50_000  # passages whose statement stays made (all of them below 50,000 chunks)
 FORMAT_VERSION = 2
 
 
@@ -158,9 +160,11 @@ class ChunkRecord:
     row: int = 0             # position in vectors.npy and the BM25 indexes
 
     @classmethod
-    def from_stored(cls, stored: dict, row: int) -> ChunkRecord:
-        """A line of chunks.jsonl; its units become AnswerUnit (the file is unchanged)."""
-        return cls(**{**stored, "units": [AnswerUnit(**u) for u in stored["units"]], "row": row})
+    def from_stored(cls, stored: dict, row: int, keep_embed_text: bool = True) -> ChunkRecord:
+        """A line of chunks.jsonl; its units become AnswerUnit (the file is unchanged). The text
+        that was embedded is only read again to compute term sets an older build did not store."""
+        return cls(**{**stored, "units": [AnswerUnit(**u) for u in stored["units"]], "row": row,
+                      **({} if keep_embed_text else {"embed_text": ""})})
 
 
 class OpenIndex:
@@ -179,9 +183,10 @@ class OpenIndex:
                 raise IndexNotReady(f"index {build_id} has format {self.meta.get('format')}, "
                                     f"this version reads {FORMAT_VERSION}: {fix}")
             self.chunks: list[ChunkRecord] = []
+            terms_stored = all((self.dir / f"{name}.npz").exists() for name in (TERMS_FOLDED, TERMS_ACCENTED))
             with open(self.dir / "chunks.jsonl", encoding="utf-8") as fh:
                 for row, line in enumerate(fh):
-                    self.chunks.append(ChunkRecord.from_stored(json.loads(line), row))
+                    self.chunks.append(ChunkRecord.from_stored(json.loads(line), row, keep_embed_text=not terms_stored))
             self.by_id = {c.id: c for c in self.chunks}
             docs = json.loads((self.dir / "documents.json").read_text(encoding="utf-8"))
             self.documents = {d["id"]: Document(**d) for d in docs}
@@ -209,14 +214,14 @@ class OpenIndex:
         # what the answer step needs to judge how much of a question a passage covers (written
         # at ingest, assistant/term_index.py). A question typed with diacritics is matched with
         # them ("hộ" is not "hồ", "cá thể" not "các thể"); one typed without is matched folded.
-        from assistant.text import folded_tokens
         self.terms = self._term_index(TERMS_FOLDED)
         self.terms_accented = self._term_index(TERMS_ACCENTED)
         # What a passage states, for the checks of what a question asks (a year, an amount, a
         # name): its headings and text, without the document's own name ("Nghị định 92/2024"
-        # states no figure for 2024).
-        self._statements = ["\n".join(c.path[1:] + [c.text]) for c in self.chunks]
-        self._statements_folded = [" ".join(folded_tokens(t)) for t in self._statements]
+        # states no figure for 2024). Made when a question first reaches the passage and kept
+        # for the passages questions reach: a copy of every chunk's text, folded and not, was a
+        # tenth of the server's memory at 100x the shipped corpus.
+        self.statement = lru_cache(maxsize=STATEMENTS_KEPT)(self._statement)
         # Past EXACT_LIMIT chunks, ranking reads a bounded share of the index per question
         # (assistant/search_at_scale.py); below it, every ranking is exact.
         self.at_scale = len(self.chunks) > search_at_scale.EXACT_LIMIT
@@ -282,10 +287,12 @@ class OpenIndex:
             out.setdefault((c.doc_id, article_of(c.label)), []).append(c)
         return out
 
-    def statement(self, row: int) -> tuple[str, str]:
+    def _statement(self, row: int) -> tuple[str, str]:
         """What a chunk states (headings below the document and its text), as written and
         accent-folded with syllables joined by single spaces."""
-        return self._statements[row], self._statements_folded[row]
+        c = self.chunks[row]
+        text = "\n".join(c.path[1:] + [c.text])
+        return text, " ".join(folded_tokens(text))
 
     @property
     def checked(self) -> str | None:
