@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.index import ChunkRecord, OpenIndex
+from assistant.search_at_scale import ANN_CANDIDATES
 from assistant.question import asking_sentences, equivalents_in, lexical_expansions, quantity_pattern
 from assistant.segment import QuerySegmenter, folded_terms, max_match
 from assistant.text import STOPWORDS, fold, folded_tokens, normalize, tokens
@@ -158,8 +159,19 @@ class HybridRetriever:
         order = np.argsort(-sims, kind="stable")[:n]
         return [rows[i] for i in order]
 
+    def _stating_near(self, pattern: str, near: list[int], n: int) -> list[int]:
+        """At scale: of the passages closest in meaning (already ranked), those that state such a
+        quantity — not a scan of every passage for each new kind of quantity."""
+        rx = re.compile(pattern, re.IGNORECASE)
+        return [row for row in near if rx.search(self.index.chunks[row].text)][:n]
+
     def search(self, terms: QueryTerms, vector: np.ndarray, k: int = 5, candidates: int = CANDIDATES) -> list[Hit]:
-        dense = self.index.dense(vector, candidates)
+        near: list[int] = []
+        if self.index.at_scale and terms.quantity:  # the graph proposes its candidates anyway
+            ranked_near = self.index.dense(vector, max(candidates, ANN_CANDIDATES))
+            near, dense = [row for row, _ in ranked_near], ranked_near[:candidates]
+        else:
+            dense = self.index.dense(vector, candidates)
         lists = {
             "dense": [row for row, _ in dense],
             "words": [row for row, _ in self.index.lexical_words(terms.words, candidates)],
@@ -170,7 +182,8 @@ class HybridRetriever:
         if terms.quantity:
             # a quantity question gets a fourth vote: passages that state such a quantity
             # ("05 thành viên" for "bao nhiêu thành viên"), closest in meaning first
-            lists["quantity"] = self._stating(terms.quantity, vector, candidates)
+            lists["quantity"] = (self._stating_near(terms.quantity, near, candidates) if near
+                                 else self._stating(terms.quantity, vector, candidates))
         fused = rrf(lists, weights={"learned": LEARNED_WEIGHT})
         # A superseded document stays searchable but yields to current law unless the
         # question names it ("Nghị định 77/2019 quy định gì…").
