@@ -11,11 +11,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from assistant.currency import amended_note, amending_ids
-from assistant.index import AnswerUnit, Document, OpenIndex, article_of
+from assistant.index import AnswerUnit, Document, OpenIndex, article_of, per_index
 from assistant.question import QuestionType
 from assistant.retrieval import Hit, QueryTerms
 from assistant.segment import folded_terms
@@ -392,7 +391,7 @@ MIN_TERM_SYLLABLES = 6  # "cơ quan" and four more syllables at least name a rol
                         # is any authority); set by hand, not calibrated
 
 
-@lru_cache(maxsize=2)
+@per_index
 def office_definitions(index: OpenIndex) -> list[tuple[list[str], int]]:
     """Clauses that say which office a role names ("cơ quan đăng ký kinh doanh … là Phòng Tài
     chính - Kế hoạch", "Bộ … là cơ quan đầu mối …"), as (folded syllables of the role, chunk row)."""

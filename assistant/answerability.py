@@ -15,12 +15,11 @@ nearby ("không quy định mức lãi suất; Điều 23 quy định được v
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from assistant.answer import Scored
 from assistant.asked import Asked, Requirement
-from assistant.index import OpenIndex
+from assistant.index import OpenIndex, per_index
 from assistant.text import fold, folded_tokens
 
 if TYPE_CHECKING:  # the thresholds come in from the service; this module loads no model
@@ -70,7 +69,7 @@ def judge(index: OpenIndex, asked: Asked, scored: list[Scored], calibration: Cal
     return Verdict(False, scored, missing, nearest)
 
 
-@lru_cache(maxsize=2)
+@per_index
 def _act_forms(index: OpenIndex) -> frozenset[str]:
     """Every name of every document (and of the acts they replace), once per index."""
     forms: set[str] = set()

@@ -5,12 +5,11 @@ that body, each cited, instead of the one or two passages retrieval ranks highes
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from assistant import agencies
 from assistant.answer import Answer, Citation, cut
 from assistant.currency import notices_for
-from assistant.index import OpenIndex
+from assistant.index import OpenIndex, per_index
 from assistant.text import fold
 
 # what asks for a body's duties: "có trách nhiệm gì", "phải làm gì", "được giao nhiệm vụ gì", "ai chủ trì"
@@ -34,7 +33,7 @@ def _sentence(text: str) -> str:
     return cut(body, ITEM_CHARS)
 
 
-@lru_cache(maxsize=2)
+@per_index
 def _keyed(index: OpenIndex) -> tuple[list[str], list[str]]:
     """Per index, once: each row's body as a lookup key (read with today's agencies.key, so an
     index built before a change of it still matches), and every body name a question may use,

@@ -27,6 +27,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+import functools
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -46,6 +47,21 @@ INDEXES = "indexes"
 TERMS_FOLDED, TERMS_ACCENTED = "terms_folded", "terms_accented"  # assistant/term_index.py files
 STATEMENTS_KEPT = 50_000  # passages whose statement stays made (all of them below 50,000 chunks)
 FORMAT_VERSION = 2
+
+
+def per_index(make):
+    """Cache what `make(index)` derives from an index on the index itself, so it goes when the
+    index goes: an lru_cache keyed on the index kept a replaced index (and at 100x the shipped
+    corpus its gigabyte) alive after every swap."""
+    key = f"{make.__module__}.{make.__qualname__}"
+
+    @functools.wraps(make)
+    def derived(index):
+        kept = index.__dict__.setdefault("_derived", {})
+        if key not in kept:  # two first callers may both make it: the same value, harmlessly
+            kept[key] = make(index)
+        return kept[key]
+    return derived
 
 
 def indexes_dir(data_dir: Path) -> Path:
@@ -183,7 +199,8 @@ class OpenIndex:
                 raise IndexNotReady(f"index {build_id} has format {self.meta.get('format')}, "
                                     f"this version reads {FORMAT_VERSION}: {fix}")
             self.chunks: list[ChunkRecord] = []
-            terms_stored = all((self.dir / f"{name}.npz").exists() for name in (TERMS_FOLDED, TERMS_ACCENTED))
+            terms_stored = all((self.dir / f"{name}{ext}").exists() for name in (TERMS_FOLDED, TERMS_ACCENTED)
+                               for ext in (".npz", ".vocab.json"))
             with open(self.dir / "chunks.jsonl", encoding="utf-8") as fh:
                 for row, line in enumerate(fh):
                     self.chunks.append(ChunkRecord.from_stored(json.loads(line), row, keep_embed_text=not terms_stored))
@@ -214,8 +231,8 @@ class OpenIndex:
         # what the answer step needs to judge how much of a question a passage covers (written
         # at ingest, assistant/term_index.py). A question typed with diacritics is matched with
         # them ("hộ" is not "hồ", "cá thể" not "các thể"); one typed without is matched folded.
-        self.terms = self._term_index(TERMS_FOLDED)
-        self.terms_accented = self._term_index(TERMS_ACCENTED)
+        self.terms = self._term_index(TERMS_FOLDED, terms_stored)
+        self.terms_accented = self._term_index(TERMS_ACCENTED, terms_stored)
         # What a passage states, for the checks of what a question asks (a year, an amount, a
         # name): its headings and text, without the document's own name ("Nghị định 92/2024"
         # states no figure for 2024). Made when a question first reaches the passage and kept
@@ -231,6 +248,9 @@ class OpenIndex:
                 self.ann = search_at_scale.open_ann(self.dir / search_at_scale.ANN_FILE)
             except (OSError, ValueError, RuntimeError) as exc:
                 raise IndexNotReady(f"index {build_id}: its vector graph cannot be read ({exc}); {fix}") from None
+            if len(self.ann) != len(self.chunks):
+                raise IndexNotReady(f"index {build_id}: its vector graph holds {len(self.ann)} vectors for "
+                                    f"{len(self.chunks)} chunks; {fix}")
         self._bounded = ({"words": search_at_scale.BoundedPostings(self.bm25_words),
                           "folded": search_at_scale.BoundedPostings(self.bm25_folded)} if self.at_scale else {})
         self._collection = None
@@ -258,14 +278,14 @@ class OpenIndex:
                                 f"({type(exc).__name__}: {exc}); run `assistant ingest --force` to rebuild it") from None
         return self._collection
 
-    def _term_index(self, name: str) -> TermIndex:
-        try:
-            return TermIndex.load(self.dir, name)
-        except FileNotFoundError:  # a build from before the files existed: computed here, as then
+    def _term_index(self, name: str, stored: bool) -> TermIndex:
+        if not stored:  # a build from before the files existed: computed here, as then
             from assistant.segment import folded_terms
             from assistant.text import tokens, with_bigrams
             terms_of = folded_terms if name == TERMS_FOLDED else (lambda text: with_bigrams(tokens(text)))
             return TermIndex.from_lists(terms_of(c.embed_text) for c in self.chunks)
+        try:
+            return TermIndex.load(self.dir, name)
         except (OSError, ValueError, KeyError) as exc:
             raise IndexNotReady(f"index {self.build_id}: {name} is damaged ({exc}); "
                                 "run `assistant ingest --force` to rebuild it") from None

@@ -21,9 +21,11 @@ EXACT_LIMIT = 20_000     # chunks; at or below, rank exactly (set by hand from b
 ANN_FILE = "ann.usearch"
 # Graph parameters measured on the 100x benchmark index (83,136 vectors, benchmarks/scale.py):
 # degree 16 found the exact nearest passage for 0.79 of 80 development questions, degree 32
-# for 0.86-0.89 (its variants are near-copies of real passages, the hardest case for a graph:
-# on real text recall is higher); a search breadth of 128 costs ~2 ms, 200 ~3.6 ms.
+# for 0.86-0.94 (its variants are near-copies of real passages, the hardest case for a graph:
+# on real text recall is higher); a search breadth of 128 costs ~2 ms in f32, ~1.5 ms with the
+# graph's vectors in f16 (which found as much: candidates are re-scored from the f32 vectors).
 ANN_CONNECTIVITY = 32
+ANN_DTYPE = "f16"
 ANN_EXPANSION_ADD = 128
 ANN_EXPANSION_SEARCH = 128
 ANN_CANDIDATES = 128     # neighbours the graph proposes, re-scored exactly
@@ -33,7 +35,7 @@ MAX_POSTINGS = 2_000     # a term's highest-scoring chunks kept for lexical rank
 def build_ann(vectors: np.ndarray, path: Path) -> None:
     from usearch.index import Index
 
-    ann = Index(ndim=vectors.shape[1], metric="ip", dtype="f32", connectivity=ANN_CONNECTIVITY,
+    ann = Index(ndim=vectors.shape[1], metric="ip", dtype=ANN_DTYPE, connectivity=ANN_CONNECTIVITY,
                 expansion_add=ANN_EXPANSION_ADD, expansion_search=ANN_EXPANSION_SEARCH)
     if len(vectors):
         ann.add(np.arange(len(vectors), dtype=np.uint64), np.ascontiguousarray(vectors, dtype=np.float32), threads=1)
@@ -100,9 +102,11 @@ class BoundedPostings:
         if not len(rows):
             return []
         acc = self._scratch()
-        np.add.at(acc, rows, np.concatenate([p[1] for p in parts]))
-        scores = acc[rows]
-        acc[rows] = 0.0
+        try:
+            np.add.at(acc, rows, np.concatenate([p[1] for p in parts]))
+            scores = acc[rows]
+        finally:
+            acc[rows] = 0.0  # left dirty, it would add to this thread's every later score
         # a chunk appears once per term at most: the best n * len(ids) entries hold the best n chunks
         m = min(len(rows), n * len(ids))
         best = np.argpartition(-scores, m - 1)[:m] if m < len(rows) else np.arange(len(rows))

@@ -2,15 +2,14 @@
 refusals of on-topic and off-topic questions apart with it; answerability never looks at it."""
 from __future__ import annotations
 
-from functools import lru_cache
 
-from assistant.index import OpenIndex
+from assistant.index import OpenIndex, per_index
 from assistant.text import STOPWORDS, folded_tokens
 
 TOPIC_SHARE = 0.02  # a title phrase is a topic of the corpus when this share of its chunks holds it
 
 
-@lru_cache(maxsize=2)
+@per_index
 def topic_phrases(index: OpenIndex) -> frozenset[str]:
     """What this corpus is about, read from its own titles: three-syllable phrases of the
     document titles that run through its text ("hop tac xa", "kinh te tap", "to hop tac":

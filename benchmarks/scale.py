@@ -217,8 +217,9 @@ def server_rss(settings, questions: list[str], env_extra: dict) -> dict:
     env.update({"ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
                 "ASSISTANT_INGEST_ON_START": "false", "ASSISTANT_RATE_LIMIT_PER_MINUTE": "100000",
                 "ASSISTANT_RATE_LIMIT_BURST": "100000", **env_extra})
+    log = open(settings.data_dir / "serve.log", "w+b")  # a pipe nobody reads would fill and stop the server
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                            env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 300
@@ -229,7 +230,8 @@ def server_rss(settings, questions: list[str], env_extra: dict) -> dict:
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+                log.seek(0)
+                raise RuntimeError(f"server exited: {log.read().decode(errors='replace')[-2000:]}")
             time.sleep(0.5)
         with httpx.Client(base_url=url, timeout=120, trust_env=False) as client:
             for q in questions:
@@ -244,6 +246,7 @@ def server_rss(settings, questions: list[str], env_extra: dict) -> dict:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
 
 
 def timings(settings, embedder, questions: list[str], rounds: int) -> dict:

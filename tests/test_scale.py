@@ -116,3 +116,27 @@ def test_the_compact_term_index_answers_as_the_sets_it_replaces(tmp_path):
     assert "xa_vien" in terms and "khong_co" not in terms
     again = TermIndex.from_lists(chunks)
     assert [again.present(r, ["xa", "tac"]) for r in range(4)] == [terms.present(r, ["xa", "tac"]) for r in range(4)]
+
+
+@pytest.mark.integration
+def test_a_build_missing_a_term_file_computes_its_terms_and_a_replaced_index_is_freed(service, built_data_dir, tmp_path):
+    import gc
+    import shutil
+    import weakref
+
+    from assistant import answer, answerability, duties, topic
+    from assistant.index import OpenIndex, indexes_dir
+    build = service.index().build_id
+    data = tmp_path / "data"
+    shutil.copytree(indexes_dir(built_data_dir) / build, indexes_dir(data) / build)
+    (indexes_dir(data) / build / "terms_folded.vocab.json").unlink()
+    index = OpenIndex(make_settings(data), build)
+    # before: the chunks' text was dropped because the .npz files existed, and every chunk had no terms
+    assert index.terms.get("hop_tac") == service.index().terms.get("hop_tac") > 100
+    assert index.terms.present(0, ["hop", "tac"]) == service.index().terms.present(0, ["hop", "tac"])
+    answer.office_definitions(index), answerability.known_act(index)("Luật Hợp tác xã")
+    duties.answer_duties(index, "Ủy ban nhân dân tỉnh có nhiệm vụ gì?"), topic.names_topic(index, "hợp tác xã")
+    gone = weakref.ref(index)
+    del index
+    gc.collect()
+    assert gone() is None  # nothing derived from it keeps it (or its memory) alive
