@@ -82,7 +82,7 @@ class BoundedPostings:
             if b - a > MAX_POSTINGS:
                 keep = np.argpartition(-scores, MAX_POSTINGS - 1)[:MAX_POSTINGS]
                 rows, scores = rows[keep], scores[keep]
-            got = self._cut[tid] = (np.asarray(rows, dtype=np.int64), np.asarray(scores, dtype=np.float64))
+            got = self._cut[tid] = (np.array(rows), np.array(scores))  # copies in the model's int32/float32
         return got
 
     def _scratch(self) -> np.ndarray:
