@@ -26,7 +26,9 @@ FEATURES = ("fused", "rank", "dense", "gap", "coverage", "words", "folded", "den
 _LISTS = ("words", "folded", "dense", "learned")
 # The kinds of organisation a question or passage can be about, most specific first
 _KINDS = (("liên hiệp", re.compile(r"\bliên hiệp hợp tác xã\b")), ("tổ hợp tác", re.compile(r"\btổ hợp tác\b")),
-          ("quỹ", re.compile(r"\bquỹ\b")),
+          # the fund the Law sets up as an organisation, not the funds a cooperative keeps
+          # ("quỹ chung không chia", "quỹ đầu tư phát triển"): those are of a hợp tác xã
+          ("quỹ", re.compile(r"\bquỹ hỗ trợ phát triển\b")),
           ("hợp tác xã", re.compile(r"(?<!liên hiệp )(?<!tổ )\bhợp tác xã\b")))
 _DEFINITION_ASKED = re.compile(r"\b(?:là gì|là sao|nghĩa là|có nghĩa|được hiểu|hiểu thế nào|hiểu như thế nào|gọi là gì)\b")
 _YEAR = re.compile(r"(?<![\d/])(?:19|20)\d\d(?![\d/])")
