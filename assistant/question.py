@@ -114,7 +114,9 @@ def classify(question: str) -> QuestionType:
     listing = _has(f, "gom", "bao gom", "nhung gi", "nhung ai", "nhung truong hop", "cac truong hop",
                    "nhung noi dung", "giay to", "ho so", "dieu kien", "quyen", "nghia vu", "nhiem vu",
                    "nhung viec", "cac buoc", "thu tuc", "ho tro gi", "ho tro nhung", "nhu the nao",
-                   r"nhung(?: \w+){1,4} nao")
+                   r"nhung(?: \w+){1,4} nao",
+                   # "có chính sách gì hỗ trợ", "được ưu đãi gì": what a policy gives is its list
+                   r"(?:chinh sach|uu dai|ho tro|quyen loi)(?: \w+){0,2} (?:gi|nao)\b")
     yesno = bool(re.search(r"\b(co|duoc|phai)\b.*\b(khong|ko|k)\s*[?.!]*$", f)) or f.endswith(("khong?", "khong"))
     greeting = len(words) <= 8 and (
         _has(f, "xin chao", "chao ban", "chao em", "chao anh", "chao chi", "hello", "hi", "alo", "cam on", "thank")

@@ -164,6 +164,16 @@ def test_classify_listing():
     assert t.listing and not t.number
 
 
+@pytest.mark.parametrize("q", ["Tổ hợp tác có được nhà nước chính sách gì không?",
+                               "khi thue dat thi to chuc duoc uu dai nao?"])
+def test_asking_what_a_policy_gives_is_a_list(q):
+    assert classify(q).listing
+
+
+def test_a_policy_named_without_asking_what_it_gives_is_not_a_list():
+    assert not classify("Chính sách hỗ trợ đất đai có hiệu lực từ khi nào?").listing
+
+
 @pytest.mark.parametrize("q", ["xin chào", "Xin chào!", "bạn là ai?"])
 def test_classify_greeting(q):
     assert classify(q).greeting
