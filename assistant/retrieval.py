@@ -165,13 +165,17 @@ class HybridRetriever:
         rx = re.compile(pattern, re.IGNORECASE)
         return [row for row in near if rx.search(self.index.chunks[row].text)][:n]
 
-    def search(self, terms: QueryTerms, vector: np.ndarray, k: int = 5, candidates: int = CANDIDATES) -> list[Hit]:
+    def search(self, terms: QueryTerms, vector: np.ndarray, k: int = 5, candidates: int = CANDIDATES,
+               dense_vector: np.ndarray | None = None) -> list[Hit]:
+        """`dense_vector`: what the dense list ranks by (the question's vector moved by the learned
+        adapter, assistant/query_adapter.py); a hit's cosine is always the model's own `vector`."""
+        by = vector if dense_vector is None else dense_vector
         near: list[int] = []
         if self.index.at_scale and terms.quantity:  # the graph proposes its candidates anyway
-            ranked_near = self.index.dense(vector, max(candidates, ANN_CANDIDATES))
+            ranked_near = self.index.dense(by, max(candidates, ANN_CANDIDATES))
             near, dense = [row for row, _ in ranked_near], ranked_near[:candidates]
         else:
-            dense = self.index.dense(vector, candidates)
+            dense = self.index.dense(by, candidates)
         lists = {
             "dense": [row for row, _ in dense],
             "words": [row for row, _ in self.index.lexical_words(terms.words, candidates)],

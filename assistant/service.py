@@ -8,8 +8,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 
+import numpy as np
+
 from assistant import answer as answering
-from assistant import currency, rerank
+from assistant import currency, query_adapter, rerank
 from assistant.answerability import judge, known_act, known_phrase, states
 from assistant.asked import asked_for
 from assistant.config import Settings
@@ -84,6 +86,12 @@ class AssistantService:
         self.embedder  # noqa: B018 - loads it, and its calibration with it
         return self._calibration
 
+    def dense_query(self, vector: np.ndarray) -> np.ndarray | None:
+        """The question's vector as the dense list ranks by it: moved by the adapter learned for
+        this embedder, or None when there is none (then the vector itself)."""
+        matrix = query_adapter.matrix_for(getattr(self.embedder, "model_id", ""), vector.shape[-1])
+        return None if matrix is None else query_adapter.adapt(vector, matrix)
+
     def index(self) -> OpenIndex:
         return self.indexes.get()
 
@@ -140,7 +148,7 @@ class AssistantService:
         terms = retriever.terms(expand(question), question)
         with self.embedding_queue.slot():
             vector = self.embedder.embed_query(terms.text)
-        hits = retriever.search(terms, vector, k=max(n, RERANK_CANDIDATES))
+        hits = retriever.search(terms, vector, k=max(n, RERANK_CANDIDATES), dense_vector=self.dense_query(vector))
         weights = answering.query_weights(index, terms)
         scored = answering.rank_evidence(index, hits, weights)
         asked = asked_for(terms.typed, terms.text, retriever.unit_after, known_phrase(index), known_act(index))

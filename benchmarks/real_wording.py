@@ -8,7 +8,8 @@ without each learned artifact, beside the LangChain tutorial recipe's recall.
 Artifacts, each switched off in turn:
   vocabulary  the law's terms learned from the public legal Q&A archive (ingest/learn_vocabulary.py),
               one more lexical vote in retrieval;
-  ranker      the learned order of candidate passages (ingest/learn_ranker.py).
+  ranker      the learned order of candidate passages (ingest/learn_ranker.py);
+  adapter     the question-embedding adapter (ingest/learn_adapter.py), what the dense list ranks by.
 For every file: answer accuracy (facts in the answer), search recall@1 and @5 (facts in the first
 and first five search results), refusal of out-of-scope questions. With --archive, a fixed sample
 of the archive's questions on other areas of law (the report half, never used for learning) is
@@ -27,17 +28,19 @@ sys.path.insert(0, str(ROOT))
 DATA = ROOT / "tests" / "data"
 FILES = ["questions.dev", "questions.extra", "questions.more", "questions.nodiac", "questions.citizen",
          "questions.oos", "questions.unanswerable", "questions.unanswerable.heldout"]
-VARIANTS = ("all", "without vocabulary", "without ranker", "without both")
+VARIANTS = ("all", "without vocabulary", "without ranker", "without adapter", "without any")
 
 
 def _variant(name: str):
     """Switch the learned artifacts on or off in this process."""
-    from assistant import rerank, retrieval
+    from assistant import query_adapter, rerank, retrieval
     if not hasattr(_variant, "saved"):
-        _variant.saved = (retrieval.LEARNED_WEIGHT, rerank.model)
-    weight, model = _variant.saved
-    retrieval.LEARNED_WEIGHT = 0.0 if "vocabulary" in name or "both" in name else weight
-    rerank.model = (lambda *a, **k: None) if "ranker" in name or "both" in name else model
+        _variant.saved = (retrieval.LEARNED_WEIGHT, rerank.model, query_adapter.matrix_for)
+    weight, model, adapter = _variant.saved
+    off = lambda artifact: artifact in name or "any" in name  # noqa: E731
+    retrieval.LEARNED_WEIGHT = 0.0 if off("vocabulary") else weight
+    rerank.model = (lambda *a, **k: None) if off("ranker") else model
+    query_adapter.matrix_for = (lambda *a, **k: None) if off("adapter") else adapter
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,7 +59,8 @@ def collect(service, files: list[Path]) -> list[dict]:
             if not q.get("all_of"):
                 continue
             terms = retriever.terms(expand(q["q"]), q["q"])
-            hits = retriever.search(terms, service.embedder.embed_query(terms.text), k=RERANK_CANDIDATES)
+            vector = service.embedder.embed_query(terms.text)
+            hits = retriever.search(terms, vector, k=RERANK_CANDIDATES, dense_vector=service.dense_query(vector))
             weights = answering.query_weights(index, terms)
             scored = answering.rank_evidence(index, hits, weights)
             asked = asked_for(terms.typed, terms.text, retriever.unit_after, known_phrase(index), known_act(index))
