@@ -116,11 +116,12 @@ def test_on_topic_questions_the_documents_do_not_answer_are_refused(service, nam
 def test_citizen_questions(service):
     """The project's own questions in people's words (75: colloquial words, stories first, no
     diacritics; every chapter of the Law, Decree 92 and every program section). Held at the level
-    reached (measured: accuracy 0.773, recall@5 0.813); the issue's target is 0.90 / 0.95."""
+    reached less one question (measured: accuracy 0.787, recall@5 0.853); the issue's target is
+    0.90 / 0.95."""
     report = evaluate(service, load_questions(DATA / "questions.citizen.jsonl"))
     assert report["answerable"] >= 60
-    assert report["answer_accuracy"] >= 0.76, report["failures"]
-    assert report["search_recall_at_5"] >= 0.80, report
+    assert report["answer_accuracy"] >= 0.77, report["failures"]
+    assert report["search_recall_at_5"] >= 0.84, report
 
 
 def test_cli_eval_prints_json(built_data_dir, tmp_path):
