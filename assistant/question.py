@@ -31,6 +31,8 @@ _EQUIVALENTS = [
     ("lập", "thành lập"), ("mở", "thành lập"), ("đóng cửa", "giải thể"), ("phá sản", "phá sản"),
     ("giấy phép", "giấy chứng nhận đăng ký"), ("cấp lại", "cấp lại"), ("mất", "chết"),
     ("vay", "cho vay nội bộ"), ("lương", "tiền lương, tiền công, thù lao"),
+    # how many are needed is the least the law requires
+    ("cần bao nhiêu", "cần mấy", "ít nhất", "tối thiểu"),
 ]
 
 

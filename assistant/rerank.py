@@ -22,7 +22,7 @@ import numpy as np
 
 RESOURCE = Path(__file__).resolve().parent / "resources" / "ranker.json"
 FEATURES = ("fused", "rank", "dense", "gap", "coverage", "words", "folded", "dense_rank", "learned", "states",
-            "kind", "definition", "year")
+            "kind", "definition", "year", "milestone")
 _LISTS = ("words", "folded", "dense", "learned")
 # The kinds of organisation a question or passage can be about, most specific first
 _KINDS = (("liên hiệp", re.compile(r"\bliên hiệp hợp tác xã\b")), ("tổ hợp tác", re.compile(r"\btổ hợp tác\b")),
@@ -32,6 +32,7 @@ _KINDS = (("liên hiệp", re.compile(r"\bliên hiệp hợp tác xã\b")), ("t�
           ("hợp tác xã", re.compile(r"(?<!liên hiệp )(?<!tổ )\bhợp tác xã\b")))
 _DEFINITION_ASKED = re.compile(r"\b(?:là gì|là sao|nghĩa là|có nghĩa|được hiểu|hiểu thế nào|hiểu như thế nào|gọi là gì)\b")
 _YEAR = re.compile(r"(?<![\d/])(?:19|20)\d\d(?![\d/])")
+_MILESTONE = re.compile(r"\b(?:đến|tới) năm (?:19|20)\d\d\b")
 
 
 def _kinds(text: str) -> set[str]:
@@ -74,14 +75,16 @@ def _subject(text: str) -> str:
 def _matches(chunk, asked: dict) -> list[float]:
     """Whether the passage is about the kinds of organisation asked (1; 0 when it is about
     another kind only: the liên hiệp's definition does not answer a question about a hợp tác
-    xã; 0.5 when either names none), is a definition when a meaning is asked, and names the
-    years asked about."""
+    xã; 0.5 when either names none), is a definition when a meaning is asked, names the years
+    asked about, and is a target for a milestone year ("Đến năm 2030") when the question names
+    no year ("cần bao nhiêu thành viên?" asks what the law requires, not a province's target)."""
     text = (" ".join(chunk.path[1:]) + " " + chunk.text).lower()
     about = _kinds(_subject(chunk.text))
     kind = 0.5 if not asked["kinds"] or not about else 1.0 if asked["kinds"] <= about else 0.0
     definition = float(asked["definition"] and any("giải thích từ ngữ" in p.lower() for p in chunk.path))
     year = float(bool(asked["years"]) and all(y in text for y in asked["years"]))
-    return [kind, definition, year]
+    milestone = float(not asked["years"] and bool(_MILESTONE.search(text)))
+    return [kind, definition, year, milestone]
 
 
 @lru_cache(maxsize=1)

@@ -189,3 +189,17 @@ def test_a_message_of_many_questions_costs_a_few_embeddings_not_one_each(service
     assert len(message) <= 1000
     answer = service.answer(message)
     assert answer.found and len(calls) <= 4, len(calls)   # the whole message and at most three of its questions
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question, least", [
+    ("Thành lập hợp tác xã cần mấy người?", "05 thành viên"),
+    ("Hợp tác xã cần bao nhiêu thành viên?", "05 thành viên"),
+    ("muon lap htx thi can bao nhieu nguoi", "05 thành viên"),
+    ("Tổ hợp tác cần bao nhiêu thành viên?", "02 thành viên"),
+])
+def test_how_many_members_are_needed_is_the_least_the_law_requires(service, question, least):
+    # not the liên hiệp's definition (03 hợp tác xã), a general meeting's quorum, or the
+    # province's target of members for 2030
+    answer = service.answer(question)
+    assert answer.found and least in answer.answer[:400], answer.answer[:400]

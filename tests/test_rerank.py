@@ -31,3 +31,16 @@ def test_the_support_fund_is_its_own_kind():
     about_fund = passage("1. Quỹ hỗ trợ phát triển hợp tác xã là quỹ tài chính nhà nước ngoài ngân sách",
                          "Điều 29. Quỹ hỗ trợ phát triển hợp tác xã")
     assert _matches(about_fund, asked)[0] == 1.0
+
+
+def test_a_milestone_target_is_marked_when_the_question_names_no_year():
+    target = passage("- Toàn tỉnh có khoảng 540 hợp tác xã với 136.000 thành viên.", "II. MỤC TIÊU",
+                     "2. Mục tiêu cụ thể", "Đến năm 2030")
+    target.text = "Đến năm 2030\n" + target.text
+    law = passage("7. Hợp tác xã là tổ chức có tư cách pháp nhân do ít nhất 05 thành viên chính thức tự nguyện thành lập",
+                  "Điều 4. Giải thích từ ngữ")
+    no_year = question_facts("Hợp tác xã cần bao nhiêu thành viên?")
+    with_year = question_facts("Đến năm 2030 toàn tỉnh có bao nhiêu thành viên hợp tác xã?")
+    assert _matches(target, no_year)[3] == 1.0
+    assert _matches(law, no_year)[3] == 0.0
+    assert _matches(target, with_year)[3] == 0.0
