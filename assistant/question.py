@@ -53,7 +53,21 @@ def lexical_expansions(text: str) -> list[str]:
     extra: list[str] = []
     for _, others in equivalents_in(text):
         extra.extend(o for o in others if o not in extra)
+    extra.extend(d for d in same_duration(text) if d not in extra)
     return extra
+
+
+def same_duration(text: str) -> list[str]:
+    """A duration in years as the law writes it in months, and back ("1 năm" is "12 tháng";
+    months under ten are written with a zero, "06 tháng")."""
+    out: list[str] = []
+    for n, unit in re.findall(r"\b(\d{1,2})\s+(năm|tháng)\b", normalize(text).lower()):
+        n = int(n)
+        if unit == "năm" and 0 < n <= 5:
+            out.append(f"{12 * n} tháng")
+        elif unit == "tháng" and n and n % 12 == 0:
+            out.append(f"{n // 12:02d} năm")
+    return out
 
 
 # What a count is counted in, as the documents write it: "mấy người" is answered by "05 thành viên".

@@ -203,3 +203,11 @@ def test_how_many_members_are_needed_is_the_least_the_law_requires(service, ques
     # province's target of members for 2030
     answer = service.answer(question)
     assert answer.found and least in answer.answer[:400], answer.answer[:400]
+
+
+@pytest.mark.integration
+def test_a_duration_asked_in_years_finds_the_law_written_in_months(service):
+    # the Law writes "từ 12 tháng trở lên"; people say "trên 1 năm"
+    answer = service.answer("Tổ hợp tác có hợp đồng hợp tác trên 1 năm thì có phải đăng ký không?")
+    assert answer.found and answer.citations[0].label == "khoản 2 Điều 107", [c.label for c in answer.citations]
+    assert "12 tháng" in answer.answer[:400]

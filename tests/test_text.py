@@ -202,3 +202,15 @@ def test_expand_abbreviations():
     out = expand("LHHTX và UBND")
     assert "liên hiệp hợp tác xã" in out and "ủy ban nhân dân" in out
     assert "lhhtx" not in out.lower() and "ubnd" not in out.lower()
+
+
+@pytest.mark.parametrize("question, expansion", [
+    ("hợp tác xã không hoạt động 1 năm thì sao", ["12 tháng"]),
+    ("hợp đồng hợp tác trên 2 năm", ["24 tháng"]),
+    ("sau 24 tháng liên tục", ["02 năm"]),
+    ("trong 3 tháng", []),
+    ("đến năm 2030", []),
+])
+def test_a_duration_in_years_is_also_searched_in_months(question, expansion):
+    from assistant.question import same_duration
+    assert same_duration(question) == expansion
