@@ -58,8 +58,8 @@ def lexical_expansions(text: str) -> list[str]:
 
 
 def same_duration(text: str) -> list[str]:
-    """A duration in years as the law writes it in months, and back ("1 năm" is "12 tháng";
-    months under ten are written with a zero, "06 tháng")."""
+    """A duration in years as the law writes it in months, and back ("1 năm" is "12 tháng",
+    "24 tháng" is "02 năm": the law writes numbers under ten with a zero)."""
     out: list[str] = []
     for n, unit in re.findall(r"\b(\d{1,2})\s+(năm|tháng)\b", normalize(text).lower()):
         n = int(n)
