@@ -72,6 +72,10 @@ def _subject(text: str) -> str:
     return re.split(r"\s+là\s+|[:;.]", opening, maxsplit=1)[0][:160]
 
 
+def _article_title(path) -> str:
+    return next((p for p in reversed(path) if p.startswith("Điều ")), "").lower()
+
+
 def _matches(chunk, asked: dict) -> list[float]:
     """Whether the passage is about the kinds of organisation asked (1; 0 when it is about
     another kind only: the liên hiệp's definition does not answer a question about a hợp tác
@@ -79,7 +83,9 @@ def _matches(chunk, asked: dict) -> list[float]:
     asked about, and is a target for a milestone year ("Đến năm 2030") when the question names
     no year ("cần bao nhiêu thành viên?" asks what the law requires, not a province's target)."""
     text = (" ".join(chunk.path[1:]) + " " + chunk.text).lower()
-    about = _kinds(_subject(chunk.text))
+    # a clause that names no kind ("2. Thành viên liên kết góp vốn có nghĩa vụ …") is about
+    # what its article's title names ("Điều 36. Nghĩa vụ của thành viên liên hiệp hợp tác xã")
+    about = _kinds(_subject(chunk.text)) or _kinds(_article_title(chunk.path))
     kind = 0.5 if not asked["kinds"] or not about else 1.0 if asked["kinds"] <= about else 0.0
     definition = float(asked["definition"] and any("giải thích từ ngữ" in p.lower() for p in chunk.path))
     year = float(bool(asked["years"]) and all(y in text for y in asked["years"]))

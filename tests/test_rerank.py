@@ -44,3 +44,15 @@ def test_a_milestone_target_is_marked_when_the_question_names_no_year():
     assert _matches(target, no_year)[3] == 1.0
     assert _matches(law, no_year)[3] == 0.0
     assert _matches(target, with_year)[3] == 0.0
+
+
+def test_a_clause_that_names_no_kind_is_about_what_its_article_title_names():
+    # "2. Thành viên liên kết góp vốn có nghĩa vụ …" is in Điều 32 (hợp tác xã) and, word for
+    # word, in Điều 36 (liên hiệp): only the title tells them apart
+    asked = question_facts("Xã viên hợp tác xã có những nghĩa vụ gì?")
+    clause = "2. Thành viên liên kết góp vốn có nghĩa vụ quy định tại các điểm a, c, d, đ và e khoản 1 Điều này."
+    assert _matches(passage(clause, "Điều 36. Nghĩa vụ của thành viên liên hiệp hợp tác xã"), asked)[0] == 0.0
+    assert _matches(passage(clause, "Điều 32. Nghĩa vụ của thành viên hợp tác xã"), asked)[0] == 1.0
+    # a clause's own subject still decides over its title
+    own = passage("8. Liên hiệp hợp tác xã là tổ chức kinh tế tập thể", "Điều 4. Giải thích từ ngữ")
+    assert _matches(own, asked)[0] == 0.0
