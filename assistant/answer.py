@@ -462,6 +462,8 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
                else (2, rank[id(p)]))
     if article is not None:  # the article stands in for its clauses; other passages keep their place
         parts = [best] + [p for p in parts if not same_article(p, best)]
+    else:
+        parts = _follow_pointer(index, parts, weights, qtype)
     citations: list[Citation] = []
     blocks: list[Block] = []
     for n, part in enumerate(parts, start=1):
@@ -494,6 +496,46 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
         rows.append(row)
     return Answer(text, True, citations, passages=paragraphs, rows=rows,
                   candidates=[s.hit.chunk.row for s in scored], related=related(index, scored, citations))
+
+
+# A clause that says what it says by pointing at another clause of its document: "Thành viên
+# liên kết góp vốn có nghĩa vụ quy định tại các điểm a, c, d, đ và e khoản 1 Điều này",
+# "… theo quy định tại khoản 7 Điều 19 Nghị định này". The pointer alone answers nothing. An
+# exception ("trừ quy định tại khoản 2 Điều này") is not what a clause says.
+_POINTER = re.compile(r"(?<!trừ )\b(?:quy định tại|theo)\s+(?:(?:các\s+)?điểm\s+[a-zđ](?:\s*(?:,|và)\s*[a-zđ])*\s+)?"
+                      r"khoản\s+(\d+)\s+Điều\s+(?:này|(\d+)\s+(?:của\s+)?(?:Luật|Nghị định)\s+này)\b")
+
+
+POINTER_ONLY = 100  # characters a quote may say besides its pointer and still be "only a pointer"
+                   # (set by hand, not calibrated: "2. Thành viên liên kết góp vốn có nghĩa vụ" is 45)
+
+
+def pointed_clause(index: OpenIndex, chunk, text: str):
+    """The clause of the same document that `text` (quoted from `chunk`) points at, or None
+    when the quote says more than its pointer (then it answers on its own: following every
+    pointer, "trừ quy định tại khoản 5 Điều 115", put the answer under what it excepts) or
+    points at another act (its text may not be indexed)."""
+    if len(_POINTER.sub("", text).strip()) > POINTER_ONLY:
+        return None
+    for m in _POINTER.finditer(text):
+        article = f"Điều {m.group(2)}" if m.group(2) else article_of(chunk.label)
+        label = f"khoản {m.group(1)} {article}"
+        target = next((c for c in index.chunks_by_article.get((chunk.doc_id, article), []) if c.label == label), None)
+        if target is not None and target.row != chunk.row:
+            return target
+    return None
+
+
+def _follow_pointer(index: OpenIndex, parts: list[Scored], weights: dict[str, float], qtype: QuestionType) -> list[Scored]:
+    """The clause the best passage points at, quoted right after it (in the place of the last
+    passage when the answer is full), unless the answer already quotes it."""
+    best = parts[0]
+    units = select_units(best.hit.chunk.units, best.hit.chunk.text, weights, qtype)
+    target = pointed_clause(index, best.hit.chunk, "\n".join(u.text for u in units))
+    if target is None or any(p.hit.chunk.row == target.row for p in parts):
+        return parts
+    followed = Scored(Hit(target, 0.0, 0.0, {}), best.coverage, best.score)
+    return [best, followed] + parts[1:MAX_PARTS - 1]
 
 
 MAX_RELATED = 3         # "Xem thêm": provisions retrieval ranked close that the answer does not quote,

@@ -211,3 +211,30 @@ def test_a_duration_asked_in_years_finds_the_law_written_in_months(service):
     answer = service.answer("Tổ hợp tác có hợp đồng hợp tác trên 1 năm thì có phải đăng ký không?")
     assert answer.found and answer.citations[0].label == "khoản 2 Điều 107", [c.label for c in answer.citations]
     assert "12 tháng" in answer.answer[:400]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question", [
+    "Thành viên liên kết góp vốn bị chấm dứt tư cách trong trường hợp nào?",
+    "Thanh vien lien ket gop von bi cham dut tu cach trong truong hop nao?",
+])
+def test_a_clause_that_only_points_is_followed_to_the_clause_it_names(service, question):
+    # khoản 2 says only "theo quy định tại các điểm a, b, c, d … khoản 1 Điều này": the cases
+    # themselves are in khoản 1, quoted right after it (before, the answer never showed them)
+    answer = service.answer(question)
+    first, second = (c.label for c in answer.citations[:2])
+    assert first.startswith("khoản 2 Điều") and second == first.replace("khoản 2", "khoản 1"), [first, second]
+    assert "Thành viên tự nguyện ra" in answer.answer[:700]
+
+
+@pytest.mark.integration
+def test_only_a_pointer_that_is_the_whole_clause_is_followed(service):
+    from assistant.answer import pointed_clause
+    index = service.index()
+    law = next(c for c in index.chunks if c.doc_id == "luat-hop-tac-xa-2023" and c.label == "khoản 2 Điều 32")
+    assert pointed_clause(index, law, law.text).label == "khoản 1 Điều 32"
+    # an exception is not what a clause says, and a clause that says more answers on its own
+    assert pointed_clause(index, law, "3. Luật cũ hết hiệu lực kể từ ngày Luật này có hiệu lực, trừ quy định "
+                                      "tại khoản 5 Điều 115 của Luật này.") is None
+    assert pointed_clause(index, law, "2. Hồ sơ gồm giấy đề nghị, điều lệ, danh sách thành viên, phương án sản "
+                                      "xuất kinh doanh và các giấy tờ khác theo quy định tại khoản 1 Điều này.") is None
