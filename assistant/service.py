@@ -105,11 +105,19 @@ class AssistantService:
     def search(self, query: str, k: int = 5) -> list[SearchResult]:
         index = self.index()
         _, _, _, scored = self.candidates(index, query, max(k, ANSWER_CANDIDATES))
-        out = []
+        # a passage that only points at another clause ("quy định tại các điểm a, c khoản 1 Điều
+        # này") is followed by that clause, as in an answer: the pointer alone says nothing
+        chunks: list[tuple] = []
         for h in (s.hit for s in scored[:k]):
-            doc = index.documents.get(h.chunk.doc_id)
-            out.append(SearchResult(h.chunk.doc_id, doc.short if doc else h.chunk.doc_id, h.chunk.label,
-                                    h.chunk.text, round(h.score, 6), h.chunk.anchor))
+            chunks.append((h.chunk, h.score))
+            target = answering.pointed_clause(index, h.chunk, h.chunk.text)
+            if target is not None and all(target.row != s.hit.chunk.row for s in scored[:k]):
+                chunks.append((target, h.score))
+        out = []
+        for chunk, score in chunks[:k]:
+            doc = index.documents.get(chunk.doc_id)
+            out.append(SearchResult(chunk.doc_id, doc.short if doc else chunk.doc_id, chunk.label,
+                                    chunk.text, round(score, 6), chunk.anchor))
         return out
 
     def answer(self, question: str, index: OpenIndex | None = None) -> answering.Answer:

@@ -238,3 +238,14 @@ def test_only_a_pointer_that_is_the_whole_clause_is_followed(service):
                                       "tại khoản 5 Điều 115 của Luật này.") is None
     assert pointed_clause(index, law, "2. Hồ sơ gồm giấy đề nghị, điều lệ, danh sách thành viên, phương án sản "
                                       "xuất kinh doanh và các giấy tờ khác theo quy định tại khoản 1 Điều này.") is None
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question", [
+    "Thành viên liên kết góp vốn của hợp tác xã có nghĩa vụ gì?",
+    "Thanh vien lien ket gop von cua HTX co nghia vu gi",
+])
+def test_search_shows_the_clause_a_pointer_names_right_after_it(service, question):
+    labels = [r.label for r in service.search(question, k=5)]
+    assert "khoản 2 Điều 32" in labels and len(labels) == 5, labels
+    assert labels[labels.index("khoản 2 Điều 32") + 1] == "khoản 1 Điều 32", labels
