@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.definitions import definition_rows
 from assistant.index import ChunkRecord, OpenIndex
 from assistant.search_at_scale import ANN_CANDIDATES
 from assistant.question import asking_sentences, equivalents_in, lexical_expansions, quantity_pattern
@@ -19,6 +20,9 @@ from assistant.vocabulary import associations, expansion, folded_key
 # citizen file 0.79 -> 0.83, no change on the project's other files, accuracy unchanged; no other
 # weight is recorded (81edc49).
 LEARNED_WEIGHT = 0.25
+DEFINED_WEIGHT = 2.0   # the vote of the definition of the term a question asks the meaning of: two lists'
+                       # worth, as one question word in most passages leaves the others near-even
+                       # (set by hand, not calibrated)
 RRF_K = 60             # the usual constant of reciprocal rank fusion (set by hand, not calibrated)
 CANDIDATES = 40        # passages each list contributes to the fusion (set by hand, not calibrated)
 
@@ -60,6 +64,7 @@ class QueryTerms:
     accented: bool = False  # typed with diacritics: its own terms keep them
     learned: list[str] = field(default_factory=list)  # folded terms the learned associations predict
     context: frozenset[str] = frozenset()  # own terms only in the sentences that tell, not in those that ask
+    defined: list[int] = field(default_factory=list)  # rows defining the terms whose meaning is asked
 
 
 def content_folded(text: str) -> list[str]:
@@ -133,7 +138,8 @@ class HybridRetriever:
             folded += content_folded(phrase)
         return QueryTerms(text, typed, words, folded, own, quantity=quantity_pattern(text, self.unit_after),
                           alternatives=alternatives, accented=accented, context=context,
-                          learned=[folded_key(p) for p in expansion(associations(), text)])
+                          learned=[folded_key(p) for p in expansion(associations(), text)],
+                          defined=definition_rows(self.index, text))
 
     def unit_after(self, text: str) -> str | None:
         """The word that starts `text`, as the index segments it ("ngày làm việc" stays whole)."""
@@ -188,7 +194,9 @@ class HybridRetriever:
             # ("05 thành viên" for "bao nhiêu thành viên"), closest in meaning first
             lists["quantity"] = (self._stating_near(terms.quantity, near, candidates) if near
                                  else self._stating(terms.quantity, vector, candidates))
-        fused = rrf(lists, weights={"learned": LEARNED_WEIGHT})
+        if terms.defined:  # "X là gì?": a vote for the clause that defines X
+            lists["defined"] = terms.defined
+        fused = rrf(lists, weights={"learned": LEARNED_WEIGHT, "defined": DEFINED_WEIGHT})
         # A superseded document stays searchable but yields to current law unless the
         # question names it ("Nghị định 77/2019 quy định gì…").
         for row in fused:

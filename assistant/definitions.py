@@ -1,0 +1,46 @@
+"""The terms the documents define ("7. Hợp tác xã là tổ chức …" in "Điều 4. Giải thích từ
+ngữ") and which of them a question asks the meaning of.
+
+"Hợp tác xã là gì?" shares its one content word with most of the Law, so the lexical lists rank
+any clause that repeats it above the definition, and the learned order never sees it: a
+question that asks what a defined term means gets a vote for that term's definition."""
+from __future__ import annotations
+
+import re
+
+from assistant.index import OpenIndex, per_index
+from assistant.text import folded_tokens
+
+# on folded syllables, so a question typed without diacritics asks it too ("co nghia" alone
+# would be every "có nghĩa vụ")
+_ASKED = re.compile(r"\b(?:la gi|la sao|nghia la|duoc hieu|hieu the nao|hieu nhu the nao|goi la gi)\b")
+_DEFINES = re.compile(r"^\s*(?:\d+\.\s*|[a-zđ]\)\s*)?(?P<term>[^.;:()\n]{3,80}?)\s+là\s")
+MAX_TERM_SYLLABLES = 8  # a defined term is a name, not a sentence (set by hand, not calibrated)
+
+
+@per_index
+def defined_terms(index: OpenIndex) -> list[tuple[str, int]]:
+    """(the term's folded syllables joined by spaces, the row of the clause defining it), for
+    each clause of an article titled "Giải thích từ ngữ"."""
+    out = []
+    for c in index.chunks:
+        if not any("giải thích từ ngữ" in p.lower() for p in c.path):
+            continue
+        for unit in c.units or ():
+            m = _DEFINES.match(unit.text)
+            term = folded_tokens(m.group("term")) if m else []
+            if 0 < len(term) <= MAX_TERM_SYLLABLES:
+                out.append((" ".join(term), c.row))
+    return out
+
+
+def definition_rows(index: OpenIndex, question: str) -> list[int]:
+    """Rows of the definitions of the terms the question asks the meaning of: the longest
+    defined terms it names ("liên hiệp hợp tác xã là gì" is not asking about "hợp tác xã"),
+    when it asks what something means at all."""
+    folded = " " + " ".join(folded_tokens(question)) + " "
+    if not _ASKED.search(folded):
+        return []
+    named = [(term, row) for term, row in defined_terms(index) if f" {term} " in folded]
+    longest = [(t, r) for t, r in named if not any(t != u and f" {t} " in f" {u} " for u, _ in named)]
+    return list(dict.fromkeys(row for _, row in sorted(longest, key=lambda tr: -len(tr[0]))))
