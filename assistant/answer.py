@@ -90,6 +90,7 @@ class Answer:
     mode: str = "extractive"   # extractive | llm | extractive-fallback (an LLM is configured but was not used)
     notices: list[AppliedNotice] = field(default_factory=list)  # changes that concern what is quoted
     related: list[Related] = field(default_factory=list)  # further provisions, titles only
+    lead: str = ""  # the answer in a few lines, from the first quoted provision and cited ("" when none)
 
 
 MAX_ADDED_PARTS = 2  # passages a message's further questions may add to its answer (set by hand, not calibrated)
@@ -122,7 +123,7 @@ def merge(main: Answer, others: list[Answer]) -> Answer:
     text = "\n\n".join([main.answer] + paragraphs[len(main.passages):])
     quoted = {(c.doc_id, article_of(c.label) or c.label) for c in citations}
     return Answer(text, True, citations, main.kind, paragraphs, rows, main.candidates,
-                  related=[r for r in main.related if (r.doc_id, r.label) not in quoted])
+                  related=[r for r in main.related if (r.doc_id, r.label) not in quoted], lead=main.lead)
 
 
 def _idf(df, n: int, term: str) -> float:
@@ -491,51 +492,101 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
         verdict = yes_no(question, citations[0].quote)
         if verdict:
             text = f"{verdict} — theo {citations[0].label} {citations[0].document} [1], với điều kiện và nội dung dưới đây.\n\n{text}"
+    lead = answer_lead(blocks[0].quote, weights, qtype, question, citations[0])
     rows = [p.hit.chunk.row for p in parts]
     if len(citations) > len(parts):  # the naming clause added for a who-question
         rows.append(row)
     return Answer(text, True, citations, passages=paragraphs, rows=rows,
-                  candidates=[s.hit.chunk.row for s in scored], related=related(index, scored, citations))
+                  candidates=[s.hit.chunk.row for s in scored], related=related(index, scored, citations), lead=lead)
 
 
-# A clause that says what it says by pointing at another clause of its document: "Thành viên
-# liên kết góp vốn có nghĩa vụ quy định tại các điểm a, c, d, đ và e khoản 1 Điều này",
-# "… theo quy định tại khoản 7 Điều 19 Nghị định này". The pointer alone answers nothing. An
-# exception ("trừ quy định tại khoản 2 Điều này") is not what a clause says.
-_POINTER = re.compile(r"(?<!trừ )\b(?:quy định tại|theo)\s+(?:(?:các\s+)?điểm\s+[a-zđ](?:\s*(?:,|và)\s*[a-zđ])*\s+)?"
-                      r"khoản\s+(\d+)\s+Điều\s+(?:này|(\d+)\s+(?:của\s+)?(?:Luật|Nghị định)\s+này)\b")
-
-
+# A clause that says what it says by pointing at another provision: "Thành viên liên kết góp
+# vốn có nghĩa vụ quy định tại các điểm a, c, d, đ và e khoản 1 Điều này", "Hồ sơ, trình tự,
+# thủ tục đăng ký thành lập … thực hiện theo quy định tại Điều 41 và Điều 42 Luật Hợp tác xã".
+# The pointer alone answers nothing. An exception ("trừ quy định tại khoản 2 Điều này") is not
+# what a clause says.
+_ACT = r"(?:của\s+)?(?P<act>(?:Luật|Nghị định) này|Luật(?:\s+(?!và\b|số\b|năm\b)[^\W\d_]+){1,6})"
+_POINTER = re.compile(r"(?<!trừ )\b(?:quy định tại|theo)\s+"
+                      r"(?:(?:(?:các\s+)?điểm\s+[a-zđ](?:\s*(?:,|và)\s*[a-zđ])*\s+)?khoản\s+(?P<clause>\d+)\s+"
+                      r"Điều\s+(?:này|(?P<of>\d+)\s+" + _ACT.replace("act", "act1") + r")"
+                      r"|(?P<articles>Điều\s+\d+(?:\s*(?:,|và)\s*Điều\s+\d+)*)\s+" + _ACT + r")")
+_HEADING = re.compile(r"^Điều\s+\d+[a-z]?\.[^\n]*\n?")
 POINTER_ONLY = 100  # characters a quote may say besides its pointer and still be "only a pointer"
                    # (set by hand, not calibrated: "2. Thành viên liên kết góp vốn có nghĩa vụ" is 45)
 
 
-def pointed_clause(index: OpenIndex, chunk, text: str):
-    """The clause of the same document that `text` (quoted from `chunk`) points at, or None
-    when the quote says more than its pointer (then it answers on its own: following every
-    pointer, "trừ quy định tại khoản 5 Điều 115", put the answer under what it excepts) or
-    points at another act (its text may not be indexed)."""
-    if len(_POINTER.sub("", text).strip()) > POINTER_ONLY:
-        return None
+def _act_document(index: OpenIndex, act: str, own: str) -> str | None:
+    """The document an act's name in a passage stands for: "Luật này" is the passage's own,
+    "Luật Hợp tác xã" the one document in force whose title or short name it opens."""
+    if act.endswith(" này"):
+        return own
+    name = " ".join(folded_tokens(act))
+    found = [d.id for d in index.documents.values() if d.status != "superseded"
+             and any(" ".join(folded_tokens(t or "")).startswith(name) for t in (d.title, d.short))]
+    return found[0] if len(found) == 1 else None
+
+
+def pointed_provisions(index: OpenIndex, chunk, text: str) -> list:
+    """The chunks of the provisions `text` (quoted from `chunk`) points at — the clause named,
+    or every clause of the articles named — when the quote says little besides its pointers;
+    [] when it says more (then it answers on its own: following every pointer, "trừ quy định
+    tại khoản 5 Điều 115", put the answer under what it excepts) or points at an act that is
+    not one of the documents."""
+    if not _POINTER.search(text) or len(_POINTER.sub("", _HEADING.sub("", text)).strip()) > POINTER_ONLY:
+        return []
+    out: list = []
     for m in _POINTER.finditer(text):
-        article = f"Điều {m.group(2)}" if m.group(2) else article_of(chunk.label)
-        label = f"khoản {m.group(1)} {article}"
-        target = next((c for c in index.chunks_by_article.get((chunk.doc_id, article), []) if c.label == label), None)
-        if target is not None and target.row != chunk.row:
-            return target
-    return None
+        if m.group("clause"):
+            doc = _act_document(index, m.group("act1"), chunk.doc_id) if m.group("of") else chunk.doc_id
+            article = f"Điều {m.group('of')}" if m.group("of") else article_of(chunk.label)
+            wanted = {f"khoản {m.group('clause')} {article}"}
+            articles = [article]
+        else:
+            doc = _act_document(index, m.group("act"), chunk.doc_id)
+            articles = re.findall(r"Điều\s+\d+", m.group("articles"))
+            wanted = None
+        for article in articles:
+            out += [c for c in index.chunks_by_article.get((doc, re.sub(r"\s+", " ", article)), [])
+                    if (wanted is None or c.label in wanted) and c.row != chunk.row and c not in out]
+    return out
+
+
+def pointed_clause(index: OpenIndex, chunk, text: str):
+    """The first provision `text` points at (pointed_provisions) that does not only hand the
+    matter on (_DELEGATES), or None."""
+    found = [c for c in pointed_provisions(index, chunk, text) if not _DELEGATES.match(c.text)]
+    return found[0] if found else None
+
+
+MAX_FOLLOWED = 2  # clauses of the provisions a pointer names that are quoted for it, the ones
+                  # that hold most of the question's terms (set by hand, not calibrated)
+# "3. Chính phủ quy định hồ sơ đăng ký thay đổi …": a clause that hands the matter to another
+# act names the question's words and tells the reader nothing they can do
+_DELEGATES = re.compile(r"^\d+\.\s*(?:Chính phủ|Bộ trưởng|Thủ tướng)[^.;\n]{0,80}?(?:quy định|ban hành|hướng dẫn)")
 
 
 def _follow_pointer(index: OpenIndex, parts: list[Scored], weights: dict[str, float], qtype: QuestionType) -> list[Scored]:
-    """The clause the best passage points at, quoted right after it (in the place of the last
-    passage when the answer is full), unless the answer already quotes it."""
-    best = parts[0]
-    units = select_units(best.hit.chunk.units, best.hit.chunk.text, weights, qtype)
-    target = pointed_clause(index, best.hit.chunk, "\n".join(u.text for u in units))
-    if target is None or any(p.hit.chunk.row == target.row for p in parts):
-        return parts
-    followed = Scored(Hit(target, 0.0, 0.0, {}), best.coverage, best.score)
-    return [best, followed] + parts[1:MAX_PARTS - 1]
+    """The provisions the first quoted passage that is only a pointer names, quoted right after
+    it (in the place of the last passages when the answer is full), unless already quoted: the
+    best passage's pointer, or another passage's pointer to another document (the Decree
+    handing a procedure to the Law: "thực hiện theo quy định tại Điều 42 Luật Hợp tác xã").
+    A further passage's pointer within its own article follows what only joined on a looser bar."""
+    quoted = {p.hit.chunk.row for p in parts}
+    for i, part in enumerate(parts):
+        units = select_units(part.hit.chunk.units, part.hit.chunk.text, weights, qtype)
+        targets = [c for c in pointed_provisions(index, part.hit.chunk, "\n".join(u.text for u in units))
+                   if c.row not in quoted and (i == 0 or c.doc_id != part.hit.chunk.doc_id)]
+        targets = [c for c in targets if not _DELEGATES.match(c.text)]
+        if not targets:
+            continue
+        if len(targets) > MAX_FOLLOWED:
+            held = {id(c): coverage(weights, weights.terms_of(c.text) if isinstance(weights, TermWeights)
+                                    else set(folded_terms(c.text))) for c in targets}
+            best = sorted(targets, key=lambda c: -held[id(c)])[:MAX_FOLLOWED]
+            targets = [c for c in targets if c in best]
+        followed = [Scored(Hit(c, 0.0, 0.0, {}), part.coverage, part.score) for c in targets]
+        return (parts[:i + 1] + followed + parts[i + 1:])[:max(MAX_PARTS, i + 1 + len(followed))]
+    return parts
 
 
 MAX_RELATED = 3         # "Xem thêm": provisions retrieval ranked close that the answer does not quote,
@@ -651,6 +702,44 @@ def not_stated(index: OpenIndex, what: str, nearest: Scored, weights: dict[str, 
     text = (f"Các văn bản mà trợ lý đang có ({names}) không nêu {what} cho câu hỏi này, nên trợ lý không trả lời "
             f"để tránh đoán sai. Quy định gần nhất với câu hỏi là {where}:\n{excerpt} [1]\n\n{_SUGGEST}")
     return Answer(text, False, [citation], "refusal", [excerpt], [chunk.row])
+
+
+LEAD_MAX = 300       # the lead field: one to three sentences (issue 12), a list up to half as long again
+LEAD_ITEM_CHARS = 60  # a list in the lead shows each item's first words (both set by hand, not calibrated)
+
+
+def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, question: str, first: Citation) -> str:
+    """The answer in a few lines (about LEAD_MAX), all from the first quoted provision: the
+    line of it that bears most on the question, with the line it hangs from — for a list, the
+    line that opens it and each item's first words — and "Có"/"Không" first when the provision
+    says the asked thing outright. Never a word the documents do not say but the verdict."""
+    lines = [line for line in quote.split("\n") if line.strip()]
+    if not lines:
+        return ""
+    if re.match(r"^Điều\s+\d+[a-z]?\.", lines[0]) and len(lines) > 1:
+        lines = lines[1:]  # the article's title is its citation's, not an answer
+    units = [AnswerUnit(label="", text=line, lead=_hung_from(lines, i)) for i, line in enumerate(lines)]
+    scores = [_unit_score(u, weights, qtype) for u in units]
+    best = units[scores.index(max(scores))]
+    items = [u.text for u in units if u.lead and u.lead == (best.lead or best.text)]
+    if qtype.listing and items:
+        head = best.lead or best.text
+        body = "\n".join(cut(item, LEAD_ITEM_CHARS) for item in items)
+        text = cut(f"{head}\n{body}", LEAD_MAX + LEAD_MAX // 2)
+    elif best.lead and best.lead != best.text and len(best.lead) + len(best.text) <= LEAD_MAX:
+        text = f"{best.lead}\n{best.text}"
+    else:
+        text = cut(best.text, LEAD_MAX)
+    text = re.sub(r"\s*\[\d+\]$", "", text)
+    verdict = yes_no(question, first.quote) if qtype.yesno and question else None
+    return f"{verdict} — {text} [{first.n}]" if verdict else f"{text} [{first.n}]"
+
+
+def _hung_from(lines: list[str], i: int) -> str:
+    """The line a point ("a) …", "- …") of a quote hangs from: the nearest line above that is not one."""
+    if not re.match(r"^(?:[a-zđ]\)|-|\+)\s", lines[i]):
+        return ""
+    return next((lines[j] for j in range(i - 1, -1, -1) if not re.match(r"^(?:[a-zđ]\)|-|\+)\s", lines[j])), "")
 
 
 def cut(text: str, limit: int) -> str:

@@ -229,10 +229,17 @@ def test_a_clause_that_only_points_is_followed_to_the_clause_it_names(service, q
 
 @pytest.mark.integration
 def test_only_a_pointer_that_is_the_whole_clause_is_followed(service):
-    from assistant.answer import pointed_clause
+    from assistant.answer import pointed_clause, pointed_provisions
     index = service.index()
     law = next(c for c in index.chunks if c.doc_id == "luat-hop-tac-xa-2023" and c.label == "khoản 2 Điều 32")
     assert pointed_clause(index, law, law.text).label == "khoản 1 Điều 32"
+    # the Decree hands a procedure to the Law by name: every clause of the articles it names
+    decree = next(c for c in index.chunks if c.doc_id == "nghi-dinh-92-2024-nd-cp" and c.label == "Điều 34")
+    named = pointed_provisions(index, decree, decree.text)
+    assert {c.doc_id for c in named} == {"luat-hop-tac-xa-2023"}
+    assert {c.label for c in named} >= {"khoản 1 Điều 41", "khoản 1 Điều 42", "khoản 2 Điều 42", "khoản 4 Điều 42"}
+    # an act that is not one of the documents is not followed
+    assert pointed_provisions(index, law, "a) Nộp phí theo quy định tại Điều 5 Luật Phí và lệ phí.") == []
     # an exception is not what a clause says, and a clause that says more answers on its own
     assert pointed_clause(index, law, "3. Luật cũ hết hiệu lực kể từ ngày Luật này có hiệu lực, trừ quy định "
                                       "tại khoản 5 Điều 115 của Luật này.") is None
@@ -249,3 +256,58 @@ def test_search_shows_the_clause_a_pointer_names_right_after_it(service, questio
     labels = [r.label for r in service.search(question, k=5)]
     assert "khoản 2 Điều 32" in labels and len(labels) == 5, labels
     assert labels[labels.index("khoản 2 Điều 32") + 1] == "khoản 1 Điều 32", labels
+
+
+@pytest.mark.integration
+def test_a_procedure_the_decree_hands_to_the_law_is_quoted_from_the_law(service):
+    # Điều 34 of Decree 92 says only "thực hiện theo quy định tại Điều 41 và Điều 42 Luật Hợp tác
+    # xã": the founding file's documents (khoản 2 Điều 42) are what the reader needs
+    answer = service.answer("Thủ tục đăng ký thành lập hợp tác xã?")
+    cited = [(c.doc_id, c.label) for c in answer.citations]
+    assert ("luat-hop-tac-xa-2023", "khoản 2 Điều 42") in cited, cited
+    assert "Hồ sơ đăng ký thành lập bao gồm" in answer.answer
+    assert "Chính phủ quy định" not in answer.answer  # a clause that hands the matter on is not followed
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question, label", [
+    ("Hợp tác xã là gì?", "khoản 7 Điều 4"),
+    ("hop tac xa la gi", "khoản 7 Điều 4"),
+    ("Liên hiệp hợp tác xã được hiểu như thế nào?", "khoản 8 Điều 4"),
+])
+def test_what_a_defined_term_means_is_answered_from_its_definition(service, question, label):
+    # "hợp tác xã" is in most clauses of the Law: without the definitions' vote the answer was
+    # the clause on mergers, which repeats it most
+    answer = service.answer(question)
+    assert answer.found and answer.citations[0].label == label, [c.label for c in answer.citations]
+
+
+@pytest.mark.integration
+def test_only_a_question_about_meaning_asks_for_a_definition(service):
+    from assistant.definitions import definition_rows
+    index = service.index()
+    assert definition_rows(index, "Thành viên hợp tác xã có nghĩa vụ gì?") == []
+    rows = definition_rows(index, "Thành viên liên kết góp vốn là gì?")  # the longest term named, not "góp vốn"
+    assert [index.chunks[r].label for r in rows] == ["khoản 18 Điều 4"]
+
+
+@pytest.mark.unit
+def test_the_lead_is_the_line_that_answers_with_what_it_hangs_from():
+    from assistant.answer import TermWeights, answer_lead
+    from assistant.question import classify
+    first = Citation(1, "luat", "Luật", "khoản 1 Điều 30", "", 1.0)
+    quote = ("1. Cá nhân là công dân Việt Nam hoặc người nước ngoài cư trú hợp pháp tại Việt Nam, từ đủ 18 tuổi "
+             "trở lên, có năng lực hành vi dân sự đầy đủ;\n2. Hộ gia đình có người đại diện theo quy định của pháp luật;\n"
+             "3. Cơ quan, tổ chức là pháp nhân Việt Nam.")
+    weights = TermWeights({"ho": 1.0, "gia": 1.0, "dinh": 1.0, "ho_gia": 1.0, "gia_dinh": 1.0})
+    lead = answer_lead(quote, weights, classify("Hộ gia đình có được vào hợp tác xã không?"),
+                       "Hộ gia đình có được vào hợp tác xã không?", first)
+    assert lead.startswith("2. Hộ gia đình") and lead.endswith("[1]")
+    # a list: the line that opens it and each item's first words, within about LEAD_MAX
+    items = "\n".join(f"{c}) Nghĩa vụ thứ {i} của thành viên chính thức theo quy định của Điều lệ hợp tác xã và pháp luật;"
+                      for i, c in enumerate("abcdef"))
+    listing = answer_lead("1. Thành viên chính thức có nghĩa vụ sau đây:\n" + items,
+                          TermWeights({"nghia": 1.0, "vu": 1.0}), classify("Thành viên có những nghĩa vụ gì?"),
+                          "Thành viên có những nghĩa vụ gì?", first)
+    assert listing.startswith("1. Thành viên chính thức có nghĩa vụ sau đây:\na) Nghĩa vụ thứ 0")
+    assert len(listing) <= 460 and "…" in listing
