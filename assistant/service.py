@@ -44,6 +44,7 @@ class ChatResult:
     mode: str = "extractive"
     notices: list[dict] = field(default_factory=list)
     related: list[dict] = field(default_factory=list)
+    lead: str = ""
 
 
 @dataclass
@@ -134,7 +135,7 @@ class AssistantService:
         status = currency.status_of(index, expand(question))
         if status:  # "còn hiệu lực không?": the manifest's dates and status first, then the documents
             if status.complete:
-                return replace(result, answer=status.text, found=True, citations=[], passages=[], notices=[], related=[],
+                return replace(result, answer=status.text, found=True, citations=[], passages=[], notices=[], related=[], lead="",
                                kind="extractive")
             body = currency.with_notices(index, result).answer if result.found else ""
             return replace(result, answer=f"{status.text}\n\n{body}".strip(), found=True,
@@ -273,7 +274,7 @@ class AssistantService:
         yield "citations", {"citations": citations}
         yield "done", {"found": final.found, "session_id": session_id, "message_id": message_id,
                        "mode": final.mode, "answer": text, "notices": notices,
-                       "related": [asdict(r) for r in final.related]}
+                       "related": [asdict(r) for r in final.related], "lead": final.lead}
 
     def chat(self, message: str, session_id: str | None = None) -> ChatResult:
         citations: list[dict] = []
@@ -282,7 +283,7 @@ class AssistantService:
                 citations = data["citations"]
             elif name == "done":
                 return ChatResult(data["answer"], data["found"], data["session_id"], data["message_id"],
-                                  citations, data["mode"], data["notices"], data["related"])
+                                  citations, data["mode"], data["notices"], data["related"], data["lead"])
         raise RuntimeError("chat ended without an answer")
 
     def close(self) -> None:

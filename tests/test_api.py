@@ -21,9 +21,11 @@ def test_chat_answers_with_citations(client):
     r = client.post("/api/chat", json={"message": Q, "session_id": None})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"answer", "found", "session_id", "message_id", "citations", "mode", "notices", "related"}
+    assert set(body) == {"answer", "found", "session_id", "message_id", "citations", "mode", "notices", "related", "lead"}
     assert body["mode"] == "extractive"
     assert body["found"] is True and "03 tháng" in body["answer"]
+    # the lead answers in a few lines, from the first cited provision, and says which it is
+    assert "03 tháng" in body["lead"] and body["lead"].endswith("[1]") and len(body["lead"]) <= 400
     c = body["citations"][0]
     assert {"n", "doc_id", "document", "label", "quote", "score"} <= set(c)
     assert c["doc_id"] == "luat-hop-tac-xa-2023" and c["label"] == "khoản 3 Điều 65"

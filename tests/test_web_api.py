@@ -45,8 +45,10 @@ def test_stream_sends_meta_tokens_citations_done(client):
     meta, done = events[0][1], events[-1][1]
     assert meta["session_id"] == "stream-1" and meta["mode"] == "extractive"
     text = "".join(d["text"] for n, d in events if n == "token")
+    lead = done.pop("lead")
     assert done == {"found": True, "session_id": "stream-1", "message_id": meta["message_id"],
                     "mode": "extractive", "answer": text, "notices": [], "related": []}
+    assert "05 thành viên" in lead and lead.endswith("[1]")
     citations = events[-2][1]["citations"]
     assert "05 thành viên" in text and citations[0]["label"] == "khoản 7 Điều 4"
     # the streamed answer is the stored one: the same text as the plain endpoint, feedback works

@@ -77,6 +77,8 @@ class ChatResponse(BaseModel):
     mode: Literal["extractive", "llm", "extractive-fallback"] = "extractive"
     notices: list[NoticeOut] = []
     related: list[RelatedOut] = []
+    lead: str = Field("", description="the answer in a few lines, from the first cited provision, ending in its "
+                                      "[n]; empty when there is none (a refusal, a greeting)")
 
 
 class TargetOut(BaseModel):
