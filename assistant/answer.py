@@ -720,7 +720,12 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
         lines = lines[1:]  # the article's title is its citation's, not an answer
     units = [AnswerUnit(label="", text=line, lead=_hung_from(lines, i)) for i, line in enumerate(lines)]
     scores = [_unit_score(u, weights, qtype) for u in units]
-    best = units[scores.index(max(scores))]
+    at = scores.index(max(scores))
+    best = units[at]
+    if _HEADING_LINE.match(best.text) and at + 1 < len(units) and not units[at + 1].lead:
+        # "1. Mục tiêu tổng quát" names what follows: the line after it is the answer
+        body = _best_sentences(units[at + 1], weights, qtype)
+        best = AnswerUnit("", body if len(best.text) + len(body) >= LEAD_MAX else f"{best.text}\n{body}")
     items = [u.text for u in units if u.lead and u.lead == (best.lead or best.text)]
     if qtype.listing and items:
         head = best.lead or best.text
@@ -729,10 +734,29 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
     elif best.lead and best.lead != best.text and len(best.lead) + len(best.text) <= LEAD_MAX:
         text = f"{best.lead}\n{best.text}"
     else:
-        text = cut(best.text, LEAD_MAX)
+        text = _best_sentences(best, weights, qtype)
     text = re.sub(r"\s*\[\d+\]$", "", text)
     verdict = yes_no(question, first.quote) if qtype.yesno and question else None
     return f"{verdict} — {text} [{first.n}]" if verdict else f"{text} [{first.n}]"
+
+
+_HEADING_LINE = re.compile(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.)?\s*[^.;:,\n]{3,80}$")  # a numbered title: no clause in it
+
+
+def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: QuestionType) -> str:
+    """A line longer than the lead, cut to its sentence that bears most on the question and
+    the ones after it that fit ("…" where something was left out before it)."""
+    if len(unit.text) <= LEAD_MAX:
+        return unit.text
+    sentences = re.split(r"(?<=[.;])\s+", unit.text)
+    scores = [_unit_score(AnswerUnit("", t, unit.lead), weights, qtype) for t in sentences]
+    i = scores.index(max(scores))
+    text = sentences[i]
+    for more in sentences[i + 1:]:
+        if len(text) + 1 + len(more) > LEAD_MAX:
+            break
+        text += " " + more
+    return ("… " if i else "") + cut(text, LEAD_MAX)
 
 
 def _hung_from(lines: list[str], i: int) -> str:

@@ -311,3 +311,21 @@ def test_the_lead_is_the_line_that_answers_with_what_it_hangs_from():
                           "Thành viên có những nghĩa vụ gì?", first)
     assert listing.startswith("1. Thành viên chính thức có nghĩa vụ sau đây:\na) Nghĩa vụ thứ 0")
     assert len(listing) <= 460 and "…" in listing
+
+
+@pytest.mark.unit
+def test_a_long_line_leads_with_its_sentence_that_answers_and_a_title_with_what_follows():
+    from assistant.answer import LEAD_MAX, TermWeights, answer_lead
+    from assistant.question import classify
+    first = Citation(1, "nd", "Nghị định", "khoản 6 Điều 19", "", 1.0)
+    filler = "Hồ sơ đăng ký được tiếp nhận vào Hệ thống thông tin về đăng ký hợp tác xã khi có đủ các điều kiện. " * 3
+    quote = ("6. " + filler + "Thời hạn để hợp tác xã sửa đổi, bổ sung hồ sơ đăng ký là 60 ngày kể từ ngày ra thông báo. "
+             "Sau thời hạn nêu trên, hồ sơ đăng ký không còn giá trị.")
+    q = "Hợp tác xã có bao lâu để sửa đổi, bổ sung hồ sơ?"
+    lead = answer_lead(quote, TermWeights({"sua": 1.0, "doi": 1.0, "bo": 1.0, "sung": 1.0, "thoi": 1.0, "han": 1.0}),
+                       classify(q), q, first)
+    assert lead.startswith("… Thời hạn để hợp tác xã sửa đổi") and "60 ngày" in lead and len(lead) <= LEAD_MAX + 10
+    program = "1. Mục tiêu tổng quát\nXây dựng, củng cố và phát triển kinh tế tập thể năng động, hiệu quả."
+    q = "Mục tiêu tổng quát là gì?"
+    lead = answer_lead(program, TermWeights({"muc": 1.0, "tieu": 1.0, "tong": 1.0, "quat": 1.0}), classify(q), q, first)
+    assert lead == "1. Mục tiêu tổng quát\nXây dựng, củng cố và phát triển kinh tế tập thể năng động, hiệu quả. [1]"
