@@ -759,11 +759,22 @@ def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: Question
     return ("… " if i else "") + cut(text, LEAD_MAX)
 
 
+_POINT_LINE = re.compile(r"^(?:[a-zđ]\)|-|\+)\s")
+_CLAUSE_LINE = re.compile(r"^\d+\.\s")
+
+
 def _hung_from(lines: list[str], i: int) -> str:
-    """The line a point ("a) …", "- …") of a quote hangs from: the nearest line above that is not one."""
-    if not re.match(r"^(?:[a-zđ]\)|-|\+)\s", lines[i]):
-        return ""
-    return next((lines[j] for j in range(i - 1, -1, -1) if not re.match(r"^(?:[a-zđ]\)|-|\+)\s", lines[j])), "")
+    """The line a point ("a) …", "- …") of a quote hangs from — the nearest line above that is
+    not a point — or a numbered clause's, when the clauses are a list its article opens
+    ("Giấy đề nghị … bao gồm nội dung chủ yếu sau đây:" then "1. …", "2. …")."""
+    if _POINT_LINE.match(lines[i]):
+        return next((lines[j] for j in range(i - 1, -1, -1) if not _POINT_LINE.match(lines[j])), "")
+    if _CLAUSE_LINE.match(lines[i]):
+        for j in range(i - 1, -1, -1):
+            if _POINT_LINE.match(lines[j]) or _CLAUSE_LINE.match(lines[j]):
+                continue
+            return lines[j] if lines[j].rstrip().endswith(":") else ""
+    return ""
 
 
 def cut(text: str, limit: int) -> str:

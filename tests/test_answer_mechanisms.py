@@ -329,3 +329,17 @@ def test_a_long_line_leads_with_its_sentence_that_answers_and_a_title_with_what_
     q = "Mục tiêu tổng quát là gì?"
     lead = answer_lead(program, TermWeights({"muc": 1.0, "tieu": 1.0, "tong": 1.0, "quat": 1.0}), classify(q), q, first)
     assert lead == "1. Mục tiêu tổng quát\nXây dựng, củng cố và phát triển kinh tế tập thể năng động, hiệu quả. [1]"
+
+
+@pytest.mark.unit
+def test_the_lead_of_an_article_that_is_one_list_is_its_opening_line_and_items():
+    from assistant.answer import TermWeights, answer_lead
+    from assistant.question import classify
+    first = Citation(1, "luat", "Luật", "Điều 43", "", 1.0)
+    quote = ("Điều 43. Nội dung giấy đề nghị đăng ký thành lập hợp tác xã\n"
+             "Giấy đề nghị đăng ký thành lập bao gồm nội dung chủ yếu sau đây:\n1. Tên hợp tác xã;\n"
+             "2. Địa chỉ trụ sở chính;\n3. Ngành, nghề kinh doanh;\n4. Vốn điều lệ.")
+    q = "Giấy đề nghị đăng ký thành lập hợp tác xã gồm những nội dung gì?"
+    lead = answer_lead(quote, TermWeights({"ten": 1.0, "giay": 1.0, "de": 1.0, "nghi": 1.0}), classify(q), q, first)
+    assert lead == ("Giấy đề nghị đăng ký thành lập bao gồm nội dung chủ yếu sau đây:\n1. Tên hợp tác xã;\n"
+                    "2. Địa chỉ trụ sở chính;\n3. Ngành, nghề kinh doanh;\n4. Vốn điều lệ. [1]")
