@@ -495,3 +495,29 @@ def test_targets_page_groups_by_year_sorts_and_links(page, web, tmp_path):
     page.wait_for_url("**#muc-II-2-den-nam-2030")
     assert page.locator(":target").inner_text() == "Đến năm 2030"   # the heading its bullets hang from
     assert page.errors == []
+
+
+def test_the_lead_of_a_long_answer_is_on_screen_when_it_arrives(browser, web, tmp_path):
+    question = "Hồ sơ đăng ký thành lập hợp tác xã gồm những giấy tờ gì?"
+    lead = httpx.post(web.url + "/api/chat", json={"message": question, "session_id": None}).json()["lead"]
+    assert lead
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    try:
+        open_widget(page, web.url + "/")
+        ask(page, question)
+        answer = last_answer(page)
+        shown = answer.locator(".lead")
+        assert shown.inner_text() == lead and shown.evaluate("e => getComputedStyle(e).fontWeight") == "600"
+        # the whole lead is inside the visible part of the conversation, no scrolling needed
+        box, log = shown.bounding_box(), shadow(page, ".log").bounding_box()
+        assert log["y"] <= box["y"] and box["y"] + box["height"] <= log["y"] + log["height"], (box, log)
+        page.screenshot(path=str(tmp_path / "phone-lead.png"))
+        page.reload()                                 # kept with the conversation across a reload
+        page.get_by_role("button", name="Mở trợ lý hỏi đáp").click()
+        assert shadow(page, ".msg.bot").last.locator(".lead").inner_text() == lead
+        assert page.errors == []
+    finally:
+        context.close()

@@ -158,7 +158,7 @@
     ".fold{max-height:9em;overflow:hidden;-webkit-mask-image:linear-gradient(#000 60%,transparent)}",
     ".fold.open{max-height:none;-webkit-mask-image:none}",
     ".unfold{display:block;margin:2px 0 8px;border:0;background:none;color:#0a4a8a;padding:2px 0;cursor:pointer;font:inherit;text-decoration:underline}",
-    ".related{margin:0;padding-left:18px;font-size:13.5px}.related li{margin:2px 0}",
+    ".related{margin:0;padding-left:18px;font-size:13.5px}.related li{margin:2px 0}.lead{margin:0 0 8px;font-weight:600}",
     "details{margin:4px 0}summary{cursor:pointer;color:#0a4a8a;font-size:13.5px}",
     "blockquote{margin:6px 0;padding:6px 10px;border-left:3px solid var(--accent);background:#f3f5f8;white-space:pre-wrap;font-size:13.5px}",
     "a{color:#0a4a8a}",
@@ -355,7 +355,7 @@
     bot.setAttribute("aria-busy", "true");  // screen readers wait for the whole answer
     this.scroll();
     this.setBusy(true);
-    var state = { text: "", citations: [], notices: [], related: [], message_id: null, found: false, started: false };
+    var state = { text: "", lead: "", citations: [], notices: [], related: [], message_id: null, found: false, started: false };
     this.controller = new AbortController();
     var signal = this.controller.signal;
     this.stream(text, bot, state, signal).catch(function (err) {
@@ -364,7 +364,7 @@
       if (state.message_id) throw err;  // the server has this turn already: asking again would answer twice
       return self.plain(text, signal).then(function (data) {  // streaming failed: ask once without it
         state.text = data.answer; state.citations = data.citations; state.message_id = data.message_id;
-        state.notices = data.notices || []; state.related = data.related || [];
+        state.notices = data.notices || []; state.related = data.related || []; state.lead = data.lead || "";
         self.keepSession(data.session_id);
       });
     }).catch(function (err) {
@@ -376,7 +376,7 @@
         state.text = (state.text ? state.text + " " : "") + self.t.stopped;
       }
       self.renderAnswer(bot, state);
-      self.remember({ role: "bot", text: state.text, citations: state.citations, notices: state.notices, related: state.related,
+      self.remember({ role: "bot", text: state.text, lead: state.lead, citations: state.citations, notices: state.notices, related: state.related,
                       message_id: state.message_id });
     }, function (err) {
       bot.body.className = "text error";
@@ -434,7 +434,7 @@
             // the final text is authoritative: an LLM answer that failed its checks is replaced
             state.found = payload.found; state.message_id = payload.message_id; finished = true;
             if (typeof payload.answer === "string") state.text = payload.answer;
-            state.notices = payload.notices || []; state.related = payload.related || [];
+            state.notices = payload.notices || []; state.related = payload.related || []; state.lead = payload.lead || "";
           }
           else if (name === "error") { var e = new Error(payload.detail || "stream error"); e.status = 503; e.detail = payload.detail; throw e; }
         }
@@ -466,6 +466,7 @@
     var self = this, t = this.t;
     bot.body.className = "text";
     bot.body.textContent = "";
+    if (m.lead) bot.body.appendChild(el("p", { className: "lead", text: m.lead }));  // the answer in brief, first
     // Past the first part (which answers), a long quote folds: a reader should not scroll past a
     // whole article to reach the next source. A notice ("Lưu ý: …") stands out, never folded.
     (m.text || "").split("\n\n").forEach(function (para, pi, paras) {
