@@ -291,55 +291,47 @@ def test_only_a_question_about_meaning_asks_for_a_definition(service):
     assert [index.chunks[r].label for r in rows] == ["khoản 18 Điều 4"]
 
 
-@pytest.mark.unit
-def test_the_lead_is_the_line_that_answers_with_what_it_hangs_from():
+def _lead(quote: str, terms: str, question: str) -> str:
+    """The lead of `quote` as first citation [1], for a question whose informative folded terms are `terms`."""
     from assistant.answer import TermWeights, answer_lead
     from assistant.question import classify
-    first = Citation(1, "luat", "Luật", "khoản 1 Điều 30", "", 1.0)
+    first = Citation(1, "luat", "Luật", "Điều 1", "", 1.0)
+    return answer_lead(quote, TermWeights({t: 1.0 for t in terms.split()}), classify(question), question, first)
+
+
+@pytest.mark.unit
+def test_the_lead_is_the_line_that_answers_with_what_it_hangs_from():
     quote = ("1. Cá nhân là công dân Việt Nam hoặc người nước ngoài cư trú hợp pháp tại Việt Nam, từ đủ 18 tuổi "
              "trở lên, có năng lực hành vi dân sự đầy đủ;\n2. Hộ gia đình có người đại diện theo quy định của pháp luật;\n"
              "3. Cơ quan, tổ chức là pháp nhân Việt Nam.")
-    weights = TermWeights({"ho": 1.0, "gia": 1.0, "dinh": 1.0, "ho_gia": 1.0, "gia_dinh": 1.0})
-    lead = answer_lead(quote, weights, classify("Hộ gia đình có được vào hợp tác xã không?"),
-                       "Hộ gia đình có được vào hợp tác xã không?", first)
+    lead = _lead(quote, "ho gia dinh ho_gia gia_dinh", "Hộ gia đình có được vào hợp tác xã không?")
     assert lead.startswith("2. Hộ gia đình") and lead.endswith("[1]")
     # a list: the line that opens it and each item's first words, within about LEAD_MAX
     items = "\n".join(f"{c}) Nghĩa vụ thứ {i} của thành viên chính thức theo quy định của Điều lệ hợp tác xã và pháp luật;"
                       for i, c in enumerate("abcdef"))
-    listing = answer_lead("1. Thành viên chính thức có nghĩa vụ sau đây:\n" + items,
-                          TermWeights({"nghia": 1.0, "vu": 1.0}), classify("Thành viên có những nghĩa vụ gì?"),
-                          "Thành viên có những nghĩa vụ gì?", first)
+    listing = _lead("1. Thành viên chính thức có nghĩa vụ sau đây:\n" + items, "nghia vu", "Thành viên có những nghĩa vụ gì?")
     assert listing.startswith("1. Thành viên chính thức có nghĩa vụ sau đây:\na) Nghĩa vụ thứ 0")
     assert len(listing) <= 460 and "…" in listing
 
 
 @pytest.mark.unit
 def test_a_long_line_leads_with_its_sentence_that_answers_and_a_title_with_what_follows():
-    from assistant.answer import LEAD_MAX, TermWeights, answer_lead
-    from assistant.question import classify
-    first = Citation(1, "nd", "Nghị định", "khoản 6 Điều 19", "", 1.0)
+    from assistant.answer import LEAD_MAX
     filler = "Hồ sơ đăng ký được tiếp nhận vào Hệ thống thông tin về đăng ký hợp tác xã khi có đủ các điều kiện. " * 3
     quote = ("6. " + filler + "Thời hạn để hợp tác xã sửa đổi, bổ sung hồ sơ đăng ký là 60 ngày kể từ ngày ra thông báo. "
              "Sau thời hạn nêu trên, hồ sơ đăng ký không còn giá trị.")
-    q = "Hợp tác xã có bao lâu để sửa đổi, bổ sung hồ sơ?"
-    lead = answer_lead(quote, TermWeights({"sua": 1.0, "doi": 1.0, "bo": 1.0, "sung": 1.0, "thoi": 1.0, "han": 1.0}),
-                       classify(q), q, first)
+    lead = _lead(quote, "sua doi bo sung thoi han", "Hợp tác xã có bao lâu để sửa đổi, bổ sung hồ sơ?")
     assert lead.startswith("… Thời hạn để hợp tác xã sửa đổi") and "60 ngày" in lead and len(lead) <= LEAD_MAX + 10
     program = "1. Mục tiêu tổng quát\nXây dựng, củng cố và phát triển kinh tế tập thể năng động, hiệu quả."
-    q = "Mục tiêu tổng quát là gì?"
-    lead = answer_lead(program, TermWeights({"muc": 1.0, "tieu": 1.0, "tong": 1.0, "quat": 1.0}), classify(q), q, first)
+    lead = _lead(program, "muc tieu tong quat", "Mục tiêu tổng quát là gì?")
     assert lead == "1. Mục tiêu tổng quát\nXây dựng, củng cố và phát triển kinh tế tập thể năng động, hiệu quả. [1]"
 
 
 @pytest.mark.unit
 def test_the_lead_of_an_article_that_is_one_list_is_its_opening_line_and_items():
-    from assistant.answer import TermWeights, answer_lead
-    from assistant.question import classify
-    first = Citation(1, "luat", "Luật", "Điều 43", "", 1.0)
     quote = ("Điều 43. Nội dung giấy đề nghị đăng ký thành lập hợp tác xã\n"
              "Giấy đề nghị đăng ký thành lập bao gồm nội dung chủ yếu sau đây:\n1. Tên hợp tác xã;\n"
              "2. Địa chỉ trụ sở chính;\n3. Ngành, nghề kinh doanh;\n4. Vốn điều lệ.")
-    q = "Giấy đề nghị đăng ký thành lập hợp tác xã gồm những nội dung gì?"
-    lead = answer_lead(quote, TermWeights({"ten": 1.0, "giay": 1.0, "de": 1.0, "nghi": 1.0}), classify(q), q, first)
+    lead = _lead(quote, "ten giay de nghi", "Giấy đề nghị đăng ký thành lập hợp tác xã gồm những nội dung gì?")
     assert lead == ("Giấy đề nghị đăng ký thành lập bao gồm nội dung chủ yếu sau đây:\n1. Tên hợp tác xã;\n"
                     "2. Địa chỉ trụ sở chính;\n3. Ngành, nghề kinh doanh;\n4. Vốn điều lệ. [1]")
