@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from assistant.question import asking_sentences
+from assistant.question import asking_sentences, leading_few
 from assistant.text import STOPWORDS, fold, normalize
 
 _NUMBER = r"\d+(?:[.,]\d+)*"
@@ -190,7 +190,7 @@ class Asked:
 def _quantity(text: str, unit_after: Callable[[str], str | None], restored: bool) -> Requirement | None:
     """The kind of quantity asked, from the unit after "bao nhiêu"/"mấy", else from the noun asked about."""
     for m in re.finditer(rf"\b{_ASKS_QUANTITY}\b", text):
-        if m.group(0) == "mấy" and (_FEW.search(fold(text[:m.end()]))
+        if m.group(0) == "mấy" and (_FEW.search(fold(text[:m.end()])) or leading_few(text, m.start())
                                     or restored and not _MEASURES.match(text[m.end():].strip())):
             continue
         if m.group(0) == "bao lâu":

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.text import fold, normalize
+from assistant.text import fold, folded_tokens, normalize
 
 _ABBREVIATIONS = [  # typed shorthand -> the documents' words; longest first
     (r"\blhhtx\b", "liên hiệp hợp tác xã"),
@@ -76,6 +76,20 @@ _NUMBER = r"\d+(?:[.,]\d+)*"
 _TIME_UNITS = r"(?:ngày|tháng|năm|giờ|tuần)"
 
 
+# "Mấy hộ trong xóm tính làm chung …, thì dựa trên giấy tờ gì?": a message that opens with
+# "mấy" + a noun and asks with another word later is telling who, not asking how many
+# ("Mấy tuổi thì được vào hợp tác xã?" asks: nothing else in it does).
+_ASKS_LATER = re.compile(r"\b(?:gi|nao|sao|dau|bao nhieu|bao lau|khong|chua)\b")
+
+
+def leading_few(text: str, start: int) -> bool:
+    """Whether the "mấy" at `start` opens its sentence and another word of the sentence asks."""
+    if text[:start].strip() and not re.search(r"[.!?]\s*$", text[:start]):
+        return False
+    sentence = re.split(r"(?<=[.!?])\s", text[start:], maxsplit=1)[0]
+    return bool(_ASKS_LATER.search(" ".join(folded_tokens(sentence)[2:])))
+
+
 def quantity_pattern(text: str, unit_after: "Callable[[str], str | None]") -> str | None:
     """A regular expression for what the answer to a quantity question looks like in the text:
     "bao nhiêu thành viên" -> "05 thành viên", "bao lâu" -> "30 ngày", "tỷ lệ" -> "20%".
@@ -87,7 +101,7 @@ def quantity_pattern(text: str, unit_after: "Callable[[str], str | None]") -> st
     if re.search(r"\b(tỷ lệ|tỉ lệ|phần trăm)\b", t):
         return rf"{_NUMBER}\s*%"
     m = re.search(r"\b(?:bao nhiêu|mấy)\s+(.+)$", t)
-    if not m:
+    if not m or leading_few(t, m.start()):
         return None
     unit = unit_after(m.group(1))
     if not unit:

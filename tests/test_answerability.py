@@ -91,11 +91,20 @@ def test_what_the_documents_never_state_is_named_in_the_requirement(question, wh
     "Đã có \"Hợp tác xã Hòa Bình\" đăng ký rồi, nay tôi đặt tên \"Hợp tác xã Hòa Bình miền Bắc\" được không?",
     "Giám đốc hợp tác xã bên em đi xuất khẩu lao động mấy tháng. Vậy luật bắt hợp tác xã phải xử lý thế nào?",
     "Tôi cùng mấy hộ hàng xóm muốn lập hợp tác xã trồng rau, cần làm gì?",
+    "Mấy hộ trong xóm tính làm chung cái máy gặt, lập tổ hợp tác thì cần hợp đồng gì?",  # opens with "mấy", asks "gì"
+    "May nguoi ban trong thon muon gop von mo htx thi lam the nao?",
     "Hợp tác xã Nông nghiệp có được thành lập doanh nghiệp không?",
     "Theo Luật Hợp tác xã, ai là người đại diện theo pháp luật của hợp tác xã?",
 ])
 def test_questions_the_documents_answer_ask_for_nothing_they_lack(question):
     assert not asked(question), asked(question).requirements
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("question", ["Mấy tuổi thì được vào hợp tác xã?", "Lập hợp tác xã cần mấy người?",
+                                      "Tôi muốn hỏi. Mấy người thì lập được hợp tác xã?"])
+def test_mấy_that_is_the_only_question_word_asks_a_count(question):
+    assert asked(question) and asked(question).requirements[0].what.startswith("con số cụ thể")
 
 
 @pytest.mark.unit
