@@ -54,7 +54,14 @@ def lexical_expansions(text: str) -> list[str]:
     for _, others in equivalents_in(text):
         extra.extend(o for o in others if o not in extra)
     extra.extend(d for d in same_duration(text) if d not in extra)
+    if _COUNT_FOR_LEAST.search(normalize(text).lower()):
+        extra.extend(p for p in ("ít nhất", "tối thiểu") if p not in extra)
     return extra
+
+
+# "Mấy người thì lập được hợp tác xã?", "bao nhiêu tuổi mới được vào?": how many it takes for
+# something to be allowed is the least the law requires, as "cần bao nhiêu" is
+_COUNT_FOR_LEAST = re.compile(r"\b(?:bao nhiêu|mấy)\b[^.?!]*?\b(?:thì|mới|để)\b[^.?!]*?\bđược\b")
 
 
 def same_duration(text: str) -> list[str]:

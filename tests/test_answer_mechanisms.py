@@ -197,6 +197,9 @@ def test_a_message_of_many_questions_costs_a_few_embeddings_not_one_each(service
     ("Hợp tác xã cần bao nhiêu thành viên?", "05 thành viên"),
     ("muon lap htx thi can bao nhieu nguoi", "05 thành viên"),
     ("Tổ hợp tác cần bao nhiêu thành viên?", "02 thành viên"),
+    # how many it takes for something to be allowed ("thì … được") is the least too
+    ("Mấy người thì lập được hợp tác xã?", "05 thành viên"),
+    ("Phải có bao nhiêu hợp tác xã thì mới lập được liên hiệp?", "03 hợp tác xã"),
 ])
 def test_how_many_members_are_needed_is_the_least_the_law_requires(service, question, least):
     # not the liên hiệp's definition (03 hợp tác xã), a general meeting's quorum, or the
