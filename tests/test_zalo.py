@@ -383,3 +383,14 @@ def test_one_users_burst_does_not_make_others_wait_behind_it(tmp_path, monkeypat
     assert [q for q in service.asked if q.startswith("busy")] == [f"busy {n}" for n in range(5)]   # in order
     assert service.asked.index("other 0") <= 2   # served in turn, not after the whole burst
     assert channel.queue._waiting == {} and len(channel.queue) == 0   # nothing left to prune
+
+
+@pytest.mark.unit
+def test_the_lead_comes_first_and_always_fits():
+    lead = "3. Hội đồng quản trị họp định kỳ ít nhất 03 tháng một lần. [1]"
+    answer = ("Theo khoản 3 Điều 65 Luật:\n" + "Câu rất dài về hợp tác xã. " * 200).strip()
+    citations = [{"n": 1, "label": "khoản 3 Điều 65", "document": "Luật Hợp tác xã 2023"}]
+    text = plain_message(answer, citations, lead=lead)
+    assert text.startswith(lead + "\n\nTheo khoản 3 Điều 65 Luật:") and len(text) <= MAX_TEXT
+    assert "…" in text and text.endswith("[1] khoản 3 Điều 65 — Luật Hợp tác xã 2023")
+    assert plain_message("Ngắn. [1]", citations) == plain_message("Ngắn. [1]", citations, lead="")
