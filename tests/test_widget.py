@@ -521,3 +521,14 @@ def test_the_lead_of_a_long_answer_is_on_screen_when_it_arrives(browser, web, tm
         assert page.errors == []
     finally:
         context.close()
+
+
+def test_a_lead_that_is_the_first_quoted_line_is_not_shown_twice(page, web):
+    question = "Hội đồng quản trị hợp tác xã họp định kỳ ít nhất bao lâu một lần?"
+    body = httpx.post(web.url + "/api/chat", json={"message": question, "session_id": None}).json()
+    assert body["lead"] == body["answer"].split("\n")[1]   # a short first quote: the lead is its line
+    open_widget(page, web.url + "/")
+    ask(page, question)
+    answer = last_answer(page)
+    assert answer.locator(".lead").count() == 0 and body["lead"] in answer.inner_text()
+    assert page.errors == []

@@ -87,7 +87,7 @@
     mode: attr("mode", "bubble")  // "page": fills its container, always open (the /chat page)
   };
 
-  // Text on the accent colour: black or white, whichever contrasts more (WCAG relative luminance).
+  // Text on the accent colour: black or white, whichever contrasts more (WCAG).
   // Any CSS colour works ("#fc0", "gold", "rgb(…)"): the browser resolves it first.
   function textOn(color) {
     var probe = document.createElement("span");
@@ -248,7 +248,7 @@
     this.showChecked();
   };
 
-  // the date the documents were last checked against the official sources (GET /readyz), in the footer
+  // when the documents were last checked (GET /readyz), in the footer
   HTXChat.prototype.showChecked = function () {
     var self = this;
     if (this.checkedAsked) return;
@@ -308,7 +308,7 @@
     });
   };
   HTXChat.prototype.reset = function () {
-    this.generation = (this.generation || 0) + 1;  // an answer still on its way belongs to the old chat
+    this.generation = (this.generation || 0) + 1;  // an answer on its way belongs to the old chat
     if (this.controller) this.controller.abort();
     try { sessionStorage.removeItem(this.storeKey); } catch (e) { /* ignore */ }
     while (this.log.firstChild) this.log.removeChild(this.log.firstChild);
@@ -466,7 +466,8 @@
     var self = this, t = this.t;
     bot.body.className = "text";
     bot.body.textContent = "";
-    if (m.lead) bot.body.appendChild(el("p", { className: "lead", text: m.lead }));  // the answer in brief, first
+    // the answer in brief, first; not when it is the first quoted line word for word
+    if (m.lead && m.lead !== (m.text || "").split("\n")[1]) bot.body.appendChild(el("p", { className: "lead", text: m.lead }));
     // Past the first part (which answers), a long quote folds: a reader should not scroll past a
     // whole article to reach the next source. A notice ("Lưu ý: …") stands out, never folded.
     (m.text || "").split("\n\n").forEach(function (para, pi, paras) {
