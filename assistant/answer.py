@@ -511,6 +511,9 @@ _POINTER = re.compile(r"(?<!trừ )\b(?:quy định tại|theo)\s+"
                       r"Điều\s+(?:này|(?P<of>\d+)\s+" + _ACT.replace("act", "act1") + r")"
                       r"|(?P<articles>Điều\s+\d+(?:\s*(?:,|và)\s*Điều\s+\d+)*)\s+" + _ACT + r")")
 _HEADING = re.compile(r"^Điều\s+\d+[a-z]?\.[^\n]*\n?")
+# "3. Chính phủ quy định hồ sơ đăng ký thay đổi …": a clause that hands the matter to another
+# act names the question's words and tells the reader nothing they can do
+_DELEGATES = re.compile(r"^\d+\.\s*(?:Chính phủ|Bộ trưởng|Thủ tướng)[^.;\n]{0,80}?(?:quy định|ban hành|hướng dẫn)")
 POINTER_ONLY = 100  # characters a quote may say besides its pointer and still be "only a pointer"
                    # (set by hand, not calibrated: "2. Thành viên liên kết góp vốn có nghĩa vụ" is 45)
 
@@ -547,7 +550,8 @@ def pointed_provisions(index: OpenIndex, chunk, text: str) -> list:
             wanted = None
         for article in articles:
             out += [c for c in index.chunks_by_article.get((doc, re.sub(r"\s+", " ", article)), [])
-                    if (wanted is None or c.label in wanted) and c.row != chunk.row and c not in out]
+                    if (wanted is None or c.label in wanted) and c.row != chunk.row
+                    and all(c.row != o.row for o in out)]
     return out
 
 
@@ -560,9 +564,6 @@ def pointed_clause(index: OpenIndex, chunk, text: str):
 
 MAX_FOLLOWED = 2  # clauses of the provisions a pointer names that are quoted for it, the ones
                   # that hold most of the question's terms (set by hand, not calibrated)
-# "3. Chính phủ quy định hồ sơ đăng ký thay đổi …": a clause that hands the matter to another
-# act names the question's words and tells the reader nothing they can do
-_DELEGATES = re.compile(r"^\d+\.\s*(?:Chính phủ|Bộ trưởng|Thủ tướng)[^.;\n]{0,80}?(?:quy định|ban hành|hướng dẫn)")
 
 
 def _follow_pointer(index: OpenIndex, parts: list[Scored], weights: dict[str, float], qtype: QuestionType) -> list[Scored]:
@@ -582,8 +583,8 @@ def _follow_pointer(index: OpenIndex, parts: list[Scored], weights: dict[str, fl
         if len(targets) > MAX_FOLLOWED:
             held = {id(c): coverage(weights, weights.terms_of(c.text) if isinstance(weights, TermWeights)
                                     else set(folded_terms(c.text))) for c in targets}
-            best = sorted(targets, key=lambda c: -held[id(c)])[:MAX_FOLLOWED]
-            targets = [c for c in targets if c in best]
+            best = {c.row for c in sorted(targets, key=lambda c: -held[id(c)])[:MAX_FOLLOWED]}
+            targets = [c for c in targets if c.row in best]
         followed = [Scored(Hit(c, 0.0, 0.0, {}), part.coverage, part.score) for c in targets]
         return (parts[:i + 1] + followed + parts[i + 1:])[:max(MAX_PARTS, i + 1 + len(followed))]
     return parts

@@ -34,13 +34,19 @@ def defined_terms(index: OpenIndex) -> list[tuple[str, int]]:
     return out
 
 
+def asks_meaning(question: str) -> bool:
+    """Whether the question asks what something means ("là gì", "được hiểu như thế nào"),
+    typed with diacritics or without."""
+    return bool(_ASKED.search(" " + " ".join(folded_tokens(question)) + " "))
+
+
 def definition_rows(index: OpenIndex, question: str) -> list[int]:
     """Rows of the definitions of the terms the question asks the meaning of: the longest
     defined terms it names ("liên hiệp hợp tác xã là gì" is not asking about "hợp tác xã"),
     when it asks what something means at all."""
-    folded = " " + " ".join(folded_tokens(question)) + " "
-    if not _ASKED.search(folded):
+    if not asks_meaning(question):
         return []
+    folded = " " + " ".join(folded_tokens(question)) + " "
     named = [(term, row) for term, row in defined_terms(index) if f" {term} " in folded]
     longest = [(t, r) for t, r in named if not any(t != u and f" {t} " in f" {u} " for u, _ in named)]
     return list(dict.fromkeys(row for _, row in sorted(longest, key=lambda tr: -len(tr[0]))))

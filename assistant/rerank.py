@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.definitions import asks_meaning
+
 RESOURCE = Path(__file__).resolve().parent / "resources" / "ranker.json"
 FEATURES = ("fused", "rank", "dense", "gap", "coverage", "words", "folded", "dense_rank", "learned", "states",
             "kind", "definition", "year", "milestone")
@@ -30,7 +32,6 @@ _KINDS = (("liên hiệp", re.compile(r"\bliên hiệp hợp tác xã\b")), ("t�
           # ("quỹ chung không chia", "quỹ đầu tư phát triển"): those are of a hợp tác xã
           ("quỹ", re.compile(r"\bquỹ hỗ trợ phát triển\b")),
           ("hợp tác xã", re.compile(r"(?<!liên hiệp )(?<!tổ )\bhợp tác xã\b")))
-_DEFINITION_ASKED = re.compile(r"\b(?:là gì|là sao|nghĩa là|có nghĩa|được hiểu|hiểu thế nào|hiểu như thế nào|gọi là gì)\b")
 _YEAR = re.compile(r"(?<![\d/])(?:19|20)\d\d(?![\d/])")
 _MILESTONE = re.compile(r"\b(?:đến|tới) năm (?:19|20)\d\d\b")
 
@@ -45,7 +46,7 @@ def question_facts(question: str) -> dict:
     low = question.lower()
     kinds = _kinds(low)
     return {"kinds": ({k for k in kinds if k != "hợp tác xã"} or kinds),
-            "definition": bool(_DEFINITION_ASKED.search(low)), "years": set(_YEAR.findall(low))}
+            "definition": asks_meaning(question), "years": set(_YEAR.findall(low))}
 
 
 def features(scored: list, states: list[bool], asked: dict | None = None) -> np.ndarray:
