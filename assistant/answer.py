@@ -727,9 +727,12 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
         # "1. Mục tiêu tổng quát" names what follows: the line after it is the answer
         body = _best_sentences(units[at + 1], weights, qtype)
         best = AnswerUnit("", body if len(best.text) + len(body) >= LEAD_MAX else f"{best.text}\n{body}")
-    items = [u.text for u in units if u.lead and u.lead == (best.lead or best.text)]
+    # a list question is answered by the enumeration its best line opens or belongs to ("Hồ sơ
+    # bao gồm các giấy tờ sau đây:"); the bullets under a section's title ("2. Tiếp tục đổi mới
+    # …") are not one list but separate measures, and the one that answers best is the answer
+    head = best.lead if best.lead and best.lead != best.text and best.lead.rstrip().endswith(":") else best.text
+    items = [u.text for u in units if u.lead and u.lead == head]
     if qtype.listing and items:
-        head = best.lead or best.text
         body = "\n".join(cut(item, LEAD_ITEM_CHARS) for item in items)
         text = cut(f"{head}\n{body}", LEAD_MAX + LEAD_MAX // 2)
     elif best.lead and best.lead != best.text and len(best.lead) + len(best.text) <= LEAD_MAX:
@@ -741,6 +744,18 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
     return f"{verdict} — {text} [{first.n}]" if verdict else f"{text} [{first.n}]"
 
 
+def listed_lead(citations: list[Citation], weights: dict[str, float], qtype: QuestionType, question: str) -> str:
+    """The lead of an answer that lists provisions (every target of a year, every duty of a
+    body): from the listed provision with the line that bears most on the question."""
+    def best_line(c: Citation) -> float:
+        return max((_unit_score(AnswerUnit("", line), weights, qtype) for line in c.quote.split("\n") if line.strip()),
+                   default=0.0)
+    if not citations:
+        return ""
+    first = max(citations, key=best_line)  # the first of equals: the listing's own order
+    return answer_lead(first.quote, weights, qtype, question, first)
+
+
 _HEADING_LINE = re.compile(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.)?\s*[^.;:,\n]{3,80}$")  # a numbered title: no clause in it
 
 
@@ -750,7 +765,15 @@ def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: Question
     if len(unit.text) <= LEAD_MAX:
         return unit.text
     sentences = re.split(r"(?<=[.;])\s+", unit.text)
+    if len(sentences) > 1 and re.fullmatch(r"\d+\.", sentences[0]):
+        sentences[:2] = [f"{sentences[0]} {sentences[1]}"]  # "6." numbers the clause, it is no sentence
     scores = [_unit_score(AnswerUnit("", t, unit.lead), weights, qtype) for t in sentences]
+    if qtype.number or qtype.time:
+        # a quantity is answered by a sentence that states one ("là 60 ngày"), not by the one
+        # after it that repeats the question's words ("Sau thời hạn nêu trên, … không còn giá trị")
+        stating = [s if _NUMBER.search(t) else -1.0 for s, t in zip(scores, sentences)]
+        if max(stating) > 0:
+            scores = stating
     i = scores.index(max(scores))
     text = sentences[i]
     for more in sentences[i + 1:]:

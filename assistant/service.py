@@ -130,6 +130,8 @@ class AssistantService:
             return answering.refusal(index)
         listed = answer_targets(index, question) or answer_duties(index, question)
         if listed is not None:  # "các chỉ tiêu đến năm 2030?": every target of the year, not the top passages
+            weights = answering.query_weights(index, self._retriever(index).terms(expand(question), question))
+            listed = replace(listed, lead=answering.listed_lead(listed.citations, weights, qtype, question))
             return currency.with_notices(index, listed)
         result = self._answer_one(index, question, qtype)
         status = currency.status_of(index, expand(question))

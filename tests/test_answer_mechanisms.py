@@ -2,6 +2,8 @@
 not one wording of the development set."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.answer import Answer, Block, Citation, merge, render
@@ -338,3 +340,44 @@ def test_the_lead_of_an_article_that_is_one_list_is_its_opening_line_and_items()
     lead = _lead(quote, "ten giay de nghi", "Giấy đề nghị đăng ký thành lập hợp tác xã gồm những nội dung gì?")
     assert lead == ("Giấy đề nghị đăng ký thành lập bao gồm nội dung chủ yếu sau đây:\n1. Tên hợp tác xã;\n"
                     "2. Địa chỉ trụ sở chính;\n3. Ngành, nghề kinh doanh;\n4. Vốn điều lệ. [1]")
+
+
+@pytest.mark.unit
+def test_a_quantity_question_leads_with_the_sentence_that_states_the_quantity():
+    # the sentence after it repeats more of the question's words ("… hồ sơ … không còn giá trị")
+    # but states no quantity; a clause's number ("6.") is not a sentence of its own
+    quote = ("6. Thời hạn để hợp tác xã sửa đổi, bổ sung hồ sơ đăng ký là 60 ngày kể từ ngày ra thông báo. "
+             "Sau thời hạn nêu trên, nếu hợp tác xã không nộp hồ sơ sửa đổi, bổ sung thì hồ sơ đăng ký không còn "
+             "giá trị. Cơ quan đăng ký kinh doanh hủy hồ sơ đăng ký theo quy trình trên Hệ thống thông tin về đăng "
+             "ký hợp tác xã và thông báo cho người nộp hồ sơ.")
+    lead = _lead(quote, "ho so sua doi bo sung gia tri nop", "Hồ sơ bị yêu cầu sửa đổi, bổ sung thì có bao lâu để "
+                 "nộp lại trước khi hồ sơ hết giá trị?")
+    assert lead.startswith("6. Thời hạn để hợp tác xã") and "60 ngày" in lead
+
+
+@pytest.mark.unit
+def test_bullets_under_a_section_title_lead_with_the_one_that_answers_an_enumeration_with_its_items():
+    section = ("2. Tiếp tục đổi mới, hoàn thiện cơ chế, chính sách hỗ trợ phát triển kinh tế tập thể\n"
+               "- Khuyến khích, ưu tiên bố trí quỹ đất cho các tổ chức kinh tế tập thể thuê.\n"
+               "- Hỗ trợ xúc tiến thương mại, xây dựng và ứng dụng thương mại điện tử, sàn giao dịch.\n"
+               "- Hỗ trợ đào tạo, bồi dưỡng nguồn nhân lực cho các tổ chức kinh tế tập thể.")
+    lead = _lead(section, "ho tro thuong mai dien tu thuong_mai dien_tu",
+                 "Kinh tế tập thể được hỗ trợ gì về thương mại điện tử?")
+    assert "- Hỗ trợ xúc tiến thương mại" in lead and "quỹ đất" not in lead and "đào tạo" not in lead
+    # the same question shape over "… sau đây:" asks for the enumeration, even when one item
+    # shares a further word with the question
+    files = ("1. Hồ sơ bao gồm các giấy tờ sau đây:\na) Giấy đề nghị đăng ký thay đổi nội dung đăng ký;\n"
+             "b) Biên bản họp Đại hội thành viên về việc thay đổi tên hợp tác xã;\nc) Điều lệ đã sửa đổi.")
+    lead = _lead(files, "ho so thay doi ten", "Hồ sơ đăng ký thay đổi tên hợp tác xã cần những gì?")
+    assert lead.startswith("1. Hồ sơ bao gồm các giấy tờ sau đây:\na) Giấy đề nghị") and "c) Điều lệ" in lead
+
+
+@pytest.mark.integration
+def test_an_answer_listing_targets_or_duties_has_a_lead_from_the_listed_line_that_answers(service):
+    targets = service.answer("Đến năm 2030 bao nhiêu phần trăm hợp tác xã ứng dụng công nghệ cao?")
+    assert targets.found and "10%" in targets.lead and "công nghệ cao" in targets.lead
+    assert targets.lead.endswith("[1]")
+    duties = service.answer("Ban Tuyên giáo Tỉnh ủy có nhiệm vụ gì?")
+    assert duties.found and "Ban Tuyên giáo" in duties.lead
+    n = int(re.search(r"\[(\d+)\]$", duties.lead).group(1))
+    assert any(c.n == n and "Tuyên giáo" in c.quote for c in duties.citations)
