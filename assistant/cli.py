@@ -74,8 +74,6 @@ def cmd_ask(args) -> int:
     if args.json:
         print(json.dumps(asdict(result), ensure_ascii=False, indent=1))
     else:
-        if result.lead:  # the answer in a few lines first, as the widget and Zalo show it
-            print(result.lead + "\n")
         print(result.answer)
         for c in result.citations:
             print(f"[{c['n']}] {c['label']} — {c['document']}")

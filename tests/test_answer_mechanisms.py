@@ -165,20 +165,23 @@ def test_clauses_of_one_article_share_one_heading_and_opening_line():
 
 
 @pytest.mark.unit
-def test_a_long_passage_is_preceded_by_its_unit_that_answers():
-    from assistant.answer import lead_unit
-    from assistant.index import AnswerUnit
-    from assistant.question import classify
-    units = [AnswerUnit(label="", text="a) Đủ điều kiện về tên gọi, trụ sở và vốn góp của các thành viên theo quy định của pháp luật;", lead="1. Điều kiện:"),
-             AnswerUnit(label="", text="b) Có hồ sơ hợp lệ theo quy định tại Điều này và Điều lệ hợp tác xã đã được thông qua;", lead="1. Điều kiện:"),
-             AnswerUnit(label="", text="c) Thời hạn giải quyết là 03 ngày làm việc kể từ ngày nhận đủ hồ sơ đăng ký thành lập hợp tác xã;", lead="1. Điều kiện:"),
-             AnswerUnit(label="", text="d) Nộp đủ lệ phí đăng ký theo quy định của pháp luật về phí và lệ phí hiện hành đối với hợp tác xã.", lead="1. Điều kiện:"),
-             AnswerUnit(label="", text="đ) Các điều kiện khác mà pháp luật chuyên ngành có liên quan quy định đối với ngành, nghề kinh doanh.", lead="1. Điều kiện:")]
-    weights = {"thoi": 1.0, "han": 1.0, "giai": 1.0, "quyet": 1.0}
-    assert lead_unit(units, weights, classify("Thời hạn giải quyết là bao lâu?")) == f"1. Điều kiện:\n{units[2].text}"
-    assert lead_unit(units, weights, classify("Điều kiện gồm những gì?")) == ""    # a list: every item, not one
-    assert lead_unit(units[:2], weights, classify("Thời hạn giải quyết là bao lâu?")) == ""   # short: read whole
-    assert lead_unit(units[2:], weights, classify("Thời hạn giải quyết là bao lâu?")) == ""  # opens with it already
+def test_the_answer_opens_with_its_lead_where_the_first_quote_does_not_show_it_at_once():
+    from assistant.answer import LEAD_AFTER, lead_above
+    filler = "a) Đủ điều kiện về tên gọi, trụ sở và vốn góp của các thành viên theo quy định của pháp luật;\n" * 6
+    lead = "c) Thời hạn giải quyết là 03 ngày làm việc kể từ ngày nhận đủ hồ sơ. [1]"
+    long_quote = "1. Điều kiện:\n" + filler + lead.removesuffix(" [1]")
+    assert len(long_quote) > LEAD_AFTER and lead_above(lead, long_quote)
+    assert not lead_above(lead, "1. Điều kiện:\n" + lead.removesuffix(" [1]") + "\n" + filler)  # seen at once
+    assert not lead_above(lead, "1. Điều kiện:\n" + lead.removesuffix(" [1]"))                    # short: read whole
+    assert lead_above("Không — … Lệ phí không được hoàn trả. [1]", "2. Lệ phí không được hoàn trả.")  # a verdict
+
+
+@pytest.mark.integration
+def test_a_long_first_quote_is_preceded_by_the_lead_in_the_answer_text(service):
+    # the time limit is the last sentence of a long article: the lead brings it to the top
+    result = service.answer("Giấy chứng nhận đăng ký hợp tác xã bị mất thì bao lâu được cấp lại?")
+    assert result.found and "03 ngày làm việc" in result.lead
+    assert result.answer.startswith(result.lead + "\n\nTheo ") and "03 ngày làm việc" in result.answer[:400]
 
 
 @pytest.mark.integration

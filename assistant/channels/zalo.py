@@ -82,18 +82,16 @@ def verify(settings: Settings, raw_body: bytes, header: str | None, now: float |
     return event
 
 
-def plain_message(answer: str, citations: list[dict], limit: int = MAX_TEXT, notices: list[dict] | None = None,
-                  lead: str = "") -> str:
-    """One plain-text message: the lead (the answer in a few lines), the answer, then one short
-    line per source, within the limit. A long answer is cut at a line or sentence end (never
-    inside a word) and says so; the lead and the sources always fit, and so does every notice of
-    a change to what is quoted ("Lưu ý: …")."""
+def plain_message(answer: str, citations: list[dict], limit: int = MAX_TEXT, notices: list[dict] | None = None) -> str:
+    """One plain-text message: the answer (which opens with its lead, the answer in a few lines,
+    when its first quote does not show it at once), then one short line per source, within the
+    limit. A long answer is cut at a line or sentence end (never inside a word) and says so, from
+    its end: its opening lines and the sources always fit, and so does every notice of a change to
+    what is quoted ("Lưu ý: …")."""
     sources = [f"[{c['n']}] {c['label']} — {c['document']}" for c in citations]
     tail = ("\n\nNguồn:\n" + "\n".join(sources)) if sources else ""
     if len(tail) > limit // 2:
         tail = tail[: limit // 2].rsplit("\n", 1)[0]
-    head = f"{lead.strip()}\n\n" if lead.strip() and len(lead) < limit // 4 else ""
-    limit -= len(head)
     body = answer.strip()
     kept = [line for line in body.split("\n") if line.startswith("Lưu ý:")] if notices else []
     room = limit - len(tail)
@@ -111,7 +109,7 @@ def plain_message(answer: str, citations: list[dict], limit: int = MAX_TEXT, not
         missing = [line for line in kept if line not in body]
         if missing:
             body += "\n\n" + "\n".join(missing)
-    return head + body + tail
+    return body + tail
 
 
 class SeenEvents:
@@ -429,8 +427,7 @@ class ZaloChannel:
             log.exception("zalo answer failed")
             self.client.send_text(user, TROUBLE)
             return
-        self.client.send_text(user, plain_message(result.answer, result.citations, notices=result.notices,
-                                                  lead=result.lead))
+        self.client.send_text(user, plain_message(result.answer, result.citations, notices=result.notices))
 
     def session_id(self, user: str) -> str:
         """The user's conversation session, keyed so that nobody can guess it from the Zalo id

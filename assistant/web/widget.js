@@ -466,11 +466,12 @@
     var self = this, t = this.t;
     bot.body.className = "text";
     bot.body.textContent = "";
-    // the answer in brief, first; not when it is the first quoted line word for word
-    if (m.lead && m.lead !== (m.text || "").split("\n")[1]) bot.body.appendChild(el("p", { className: "lead", text: m.lead }));
+    // the lead, set apart, when the answer opens with it
+    var text = m.text || "";
+    if (m.lead && !text.indexOf(m.lead)) { bot.body.appendChild(el("p", { className: "lead", text: m.lead })); text = text.slice(m.lead.length).trim(); }
     // Past the first part (which answers), a long quote folds: a reader should not scroll past a
     // whole article to reach the next source. A notice ("Lưu ý: …") stands out, never folded.
-    (m.text || "").split("\n\n").forEach(function (para, pi, paras) {
+    text.split("\n\n").forEach(function (para, pi, paras) {
       var lines = para.split("\n"), notes = lines.filter(function (l) { return /^Lưu ý:/.test(l); });
       var body = lines.filter(function (l) { return !/^Lưu ý:/.test(l); }).join("\n");
       var sep = pi < paras.length - 1 ? "\n\n" : "";
