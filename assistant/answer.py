@@ -332,8 +332,8 @@ LEAD_AFTER = 400  # the lead is put above a first quote that does not show it wi
 
 def lead_above(lead: str, quote: str) -> bool:
     """Whether the answer's text opens with its lead: a verdict ("Có — …") always; otherwise
-    when the first quote is long and the lead is not already among its first lines (there a
-    reader sees it without the lead)."""
+    when the first quote does not show it within its first LEAD_AFTER characters, where a reader
+    would see it without the lead."""
     if lead.startswith(("Có — ", "Không — ")):
         return True
     body = re.sub(r"\s*\[\d+\]$", "", lead).rstrip(" …").removeprefix("… ")

@@ -502,8 +502,10 @@ def test_targets_page_groups_by_year_sorts_and_links(page, web, tmp_path):
 
 def test_the_lead_of_a_long_answer_is_on_screen_when_it_arrives(browser, web, tmp_path):
     question = "Hồ sơ đăng ký thành lập hợp tác xã gồm những giấy tờ gì?"
-    lead = httpx.post(web.url + "/api/chat", json={"message": question, "session_id": None}).json()["lead"]
-    assert lead
+    body = httpx.post(web.url + "/api/chat", json={"message": question, "session_id": None}).json()
+    lead = body["lead"]
+    assert lead and body["answer"].startswith(lead + "\n\n")   # a long first quote: the answer opens with it
+    first_quote = body["answer"][len(lead):].strip().split("\n\n")[0]
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.errors = []
@@ -517,6 +519,8 @@ def test_the_lead_of_a_long_answer_is_on_screen_when_it_arrives(browser, web, tm
         # the whole lead is inside the visible part of the conversation, no scrolling needed
         box, log = shown.bounding_box(), shadow(page, ".log").bounding_box()
         assert log["y"] <= box["y"] and box["y"] + box["height"] <= log["y"] + log["height"], (box, log)
+        # the lead answers: the long first quote under it folds like the others
+        assert answer.locator(".fold").first.inner_text().split() == first_quote.split()
         page.screenshot(path=str(tmp_path / "phone-lead.png"))
         page.reload()                                 # kept with the conversation across a reload
         page.get_by_role("button", name="Mở trợ lý hỏi đáp").click()

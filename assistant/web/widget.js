@@ -469,13 +469,12 @@
     // the lead, set apart, when the answer opens with it
     var text = m.text || "";
     if (m.lead && !text.indexOf(m.lead)) { bot.body.appendChild(el("p", { className: "lead", text: m.lead })); text = text.slice(m.lead.length).trim(); }
-    // Past the first part (which answers), a long quote folds: a reader should not scroll past a
-    // whole article to reach the next source. A notice ("Lưu ý: …") stands out, never folded.
+    // Past what answers (the lead, else the first part) a long quote folds; a notice never does
     text.split("\n\n").forEach(function (para, pi, paras) {
       var lines = para.split("\n"), notes = lines.filter(function (l) { return /^Lưu ý:/.test(l); });
       var body = lines.filter(function (l) { return !/^Lưu ý:/.test(l); }).join("\n");
       var sep = pi < paras.length - 1 ? "\n\n" : "";
-      if (pi > 0 && body.length > FOLD_CHARS) {  // the first part answers: it is never folded
+      if ((pi || text != m.text) && body.length > FOLD_CHARS) {
         var box = bot.body.appendChild(el("div", { className: "fold", text: body }));
         bot.body.appendChild(el("button", { type: "button", className: "unfold", "aria-expanded": "false", text: t.more,
           onclick: function (e) { box.className = "fold open"; e.currentTarget.hidden = true; } }));
