@@ -731,6 +731,10 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
     return f"{verdict} — {text} [{first.n}]" if verdict else f"{text} [{first.n}]"
 
 
+LEAD_LISTED = 12  # listed provisions a lead is chosen from, in the listing's order: a year's targets
+                  # across hundreds of documents would otherwise cost a scoring pass over every line
+
+
 def listed_lead(citations: list[Citation], weights: dict[str, float], qtype: QuestionType, question: str) -> str:
     """The lead of an answer that lists provisions (every target of a year, every duty of a
     body): from the listed provision with the line that bears most on the question."""
@@ -739,7 +743,7 @@ def listed_lead(citations: list[Citation], weights: dict[str, float], qtype: Que
                    default=0.0)
     if not citations:
         return ""
-    first = max(citations, key=best_line)  # the first of equals: the listing's own order
+    first = max(citations[:LEAD_LISTED], key=best_line)  # the first of equals: the listing's own order
     return answer_lead(first.quote, weights, qtype, question, first)
 
 

@@ -103,7 +103,8 @@ class BoundedPostings:
             return []
         acc = self._scratch()
         try:
-            np.add.at(acc, rows, np.concatenate([p[1] for p in parts]))
+            for term_rows, term_scores in parts:  # a term names a chunk once: a plain indexed add is
+                acc[term_rows] += term_scores     # exact, and far cheaper than np.add.at (~2 ms a call)
             scores = acc[rows]
         finally:
             acc[rows] = 0.0  # left dirty, it would add to this thread's every later score
