@@ -330,13 +330,16 @@ LEAD_AFTER = 400  # the lead is put above a first quote that does not show it wi
                   # 0.789; median length grown 1,558 -> 1,679. Always above: citizen 0.583, grown longer still
 
 
+_MARKER = re.compile(r"\s*\[\d+\]$")  # a citation marker ending a line
+
+
 def lead_above(lead: str, quote: str) -> bool:
     """Whether the answer's text opens with its lead: a verdict ("Có — …") always; otherwise
     when the first quote does not show it within its first LEAD_AFTER characters, where a reader
     would see it without the lead."""
     if lead.startswith(("Có — ", "Không — ")):
         return True
-    body = re.sub(r"\s*\[\d+\]$", "", lead).rstrip(" …").removeprefix("… ")
+    body = _MARKER.sub("", lead).rstrip(" …").removeprefix("… ")
     return bool(body) and len(quote) > LEAD_AFTER and body not in quote[:LEAD_AFTER]
 
 
@@ -726,7 +729,7 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
         text = f"{best.lead}\n{best.text}"
     else:
         text = _best_sentences(best, weights, qtype)
-    text = re.sub(r"\s*\[\d+\]$", "", text)
+    text = _MARKER.sub("", text)
     verdict = yes_no(question, first.quote) if qtype.yesno and question else None
     return f"{verdict} — {text} [{first.n}]" if verdict else f"{text} [{first.n}]"
 
