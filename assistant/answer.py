@@ -91,6 +91,7 @@ class Answer:
     notices: list[AppliedNotice] = field(default_factory=list)  # changes that concern what is quoted
     related: list[Related] = field(default_factory=list)  # further provisions, titles only
     lead: str = ""  # the answer in a few lines, from the first quoted provision and cited ("" when none)
+    procedure: bool = False  # a how-to question answered with its procedure's steps (assistant/procedure.py)
 
 
 MAX_ADDED_PARTS = 2  # passages a message's further questions may add to its answer (set by hand, not calibrated)
@@ -126,7 +127,7 @@ def merge(main: Answer, others: list[Answer]) -> Answer:
                   related=[r for r in main.related if (r.doc_id, r.label) not in quoted], lead=main.lead)
 
 
-def _idf(df, n: int, term: str) -> float:
+def idf(df, n: int, term: str) -> float:
     return math.log((n + 1) / (df.get(term, 0) + 0.5))
 
 
@@ -162,7 +163,7 @@ CONTEXT_WEIGHT = 0.3
 def query_weights(index: OpenIndex, terms: QueryTerms) -> TermWeights:
     """Informative terms of the question itself with their idf."""
     df = index.terms_accented if terms.accented else index.terms
-    return TermWeights({t: _idf(df, len(index.chunks), t) * (CONTEXT_WEIGHT if t in terms.context else 1.0)
+    return TermWeights({t: idf(df, len(index.chunks), t) * (CONTEXT_WEIGHT if t in terms.context else 1.0)
                         for t in terms.own_folded}, terms.alternatives, terms.accented)
 
 
@@ -295,7 +296,7 @@ def _document_line(doc: Document | None, fallback: str, label: str, quote: str) 
     return where + amended_note(doc, label, quote)
 
 
-def _passage_citation(index: OpenIndex, chunk, units: list[AnswerUnit], n: int, score: float) -> tuple[Block, Citation]:
+def passage_citation(index: OpenIndex, chunk, units: list[AnswerUnit], n: int, score: float) -> tuple[Block, Citation]:
     doc = index.documents.get(chunk.doc_id)
     quote = _quote(units)
     name = _doc_name(doc, chunk.doc_id)
@@ -468,14 +469,14 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
             block, citation = _article_citation(index, article[1], n, best.score)
         else:
             units = select_units(part.hit.chunk.units, part.hit.chunk.text, weights, qtype)
-            block, citation = _passage_citation(index, part.hit.chunk, units, n, part.score)
+            block, citation = passage_citation(index, part.hit.chunk, units, n, part.score)
         blocks.append(block)
         citations.append(citation)
     if qtype.who:
         row = naming_clause(index, "\n".join(b.paragraph for b in blocks), {p.hit.chunk.row for p in parts})
         if row is not None:
             chunk = index.chunks[row]
-            block, citation = _passage_citation(index, chunk, chunk.units, len(parts) + 1, 0.0)
+            block, citation = passage_citation(index, chunk, chunk.units, len(parts) + 1, 0.0)
             blocks.append(block)
             citations.append(citation)
     paragraphs = [b.paragraph for b in blocks]
@@ -503,7 +504,7 @@ _POINTER = re.compile(r"(?<!trừ )\b(?:quy định tại|theo)\s+"
 _HEADING = re.compile(r"^Điều\s+\d+[a-z]?\.[^\n]*\n?")
 # "3. Chính phủ quy định hồ sơ đăng ký thay đổi …": a clause that hands the matter to another
 # act names the question's words and tells the reader nothing they can do
-_DELEGATES = re.compile(r"^\d+\.\s*(?:Chính phủ|Bộ trưởng|Thủ tướng)[^.;\n]{0,80}?(?:quy định|ban hành|hướng dẫn)")
+DELEGATES = re.compile(r"^\d+\.\s*(?:Chính phủ|Bộ trưởng|Thủ tướng)[^.;\n]{0,80}?(?:quy định|ban hành|hướng dẫn)")
 POINTER_ONLY = 100  # characters a quote may say besides its pointer and still be "only a pointer"
                    # (set by hand, not calibrated: "2. Thành viên liên kết góp vốn có nghĩa vụ" is 45)
 
@@ -547,8 +548,8 @@ def pointed_provisions(index: OpenIndex, chunk, text: str) -> list:
 
 def pointed_clause(index: OpenIndex, chunk, text: str):
     """The first provision `text` points at (pointed_provisions) that does not only hand the
-    matter on (_DELEGATES), or None."""
-    found = [c for c in pointed_provisions(index, chunk, text) if not _DELEGATES.match(c.text)]
+    matter on (DELEGATES), or None."""
+    found = [c for c in pointed_provisions(index, chunk, text) if not DELEGATES.match(c.text)]
     return found[0] if found else None
 
 
@@ -567,7 +568,7 @@ def _follow_pointer(index: OpenIndex, parts: list[Scored], weights: dict[str, fl
         units = select_units(part.hit.chunk.units, part.hit.chunk.text, weights, qtype)
         targets = [c for c in pointed_provisions(index, part.hit.chunk, "\n".join(u.text for u in units))
                    if c.row not in quoted and (i == 0 or c.doc_id != part.hit.chunk.doc_id)]
-        targets = [c for c in targets if not _DELEGATES.match(c.text)]
+        targets = [c for c in targets if not DELEGATES.match(c.text)]
         if not targets:
             continue
         if len(targets) > MAX_FOLLOWED:
@@ -686,7 +687,7 @@ def not_stated(index: OpenIndex, what: str, nearest: Scored, weights: dict[str, 
     names = document_names(index)
     chunk = nearest.hit.chunk
     units = select_units(chunk.units, chunk.text, weights, qtype)
-    block, citation = _passage_citation(index, chunk, units, 1, nearest.score)
+    block, citation = passage_citation(index, chunk, units, 1, nearest.score)
     excerpt = cut(citation.quote, NEARBY_CHARS)
     citation.quote = excerpt
     where = f"{block.label} {block.document}".strip()

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from assistant import answer as answering
-from assistant import currency, query_adapter, rerank
+from assistant import currency, procedure, query_adapter, rerank
 from assistant.answerability import judge, known_act, known_phrase, states
 from assistant.asked import asked_for
 from assistant.config import Settings
@@ -19,6 +19,7 @@ from assistant.conversation import is_follow_up, rewrite
 from assistant.admission import EmbeddingQueue
 from assistant.embeddings import Calibration, Embedder, calibration_of, get_embedder
 from assistant.index import IndexHolder, OpenIndex
+from assistant.procedure import asks_procedure
 from assistant.question import classify, expand, sub_questions
 from assistant.retrieval import Hit, HybridRetriever
 from assistant.store import ConversationStore
@@ -147,7 +148,7 @@ class AssistantService:
         # A message that asks two things ("gửi trong bao lâu, và hồ sơ gồm những gì?") gets
         # the best passage for each of them too, not only what the whole message matched.
         parts = sub_questions(question)[:MAX_SUB_QUESTIONS]
-        if parts:
+        if parts and not result.procedure:  # the steps already say where, what and how long
             others = [self._answer_one(index, p, classify(p)) for p in parts]
             result = answering.merge(result, others)
         return currency.with_notices(index, result)
@@ -174,6 +175,10 @@ class AssistantService:
             return answering.not_stated(index, verdict.missing.what, verdict.nearest, weights, qtype)
         if not verdict.answerable:
             return answering.refusal(index)
+        if asks_procedure(question, qtype):  # "cần làm những thủ tục gì?": the procedure's steps, in order
+            steps = procedure.compose(index, verdict.scored, weights, qtype, terms.text)
+            if steps is not None:
+                return steps
         return answering.compose(index, verdict.scored, weights, qtype, terms.text)
 
     def _history(self, session_id: str) -> list[dict]:
