@@ -75,13 +75,22 @@ def _subject(text: str, accented: bool) -> set[str]:
     return set(with_bigrams([w for w in words if fold(w) not in _PROCEDURE_WORDS]))
 
 
-def _fit(index: OpenIndex, title: str, weights: answering.TermWeights) -> tuple[float, float]:
+def _pairs(text: str, accented: bool) -> set[tuple[str, str]]:
+    words = [t.lower() if accented else fold(t).lower() for t in tokens(text)]
+    return set(zip(words, words[1:]))
+
+
+def _fit(index: OpenIndex, title: str, weights: answering.TermWeights, question: str) -> tuple[float, float]:
     """(idf mass of the question's subject terms the title names, idf mass of the title's
-    subject terms the question does not name): the more of the first, the less of the second."""
+    subject terms the question does not name)."""
     subject = _subject(title, weights.accented)
     asked = {t: w for t, w in weights.items() if not set(fold(t).split("_")) <= _PROCEDURE_WORDS}
     df = index.terms_accented if weights.accented else index.terms
-    named = sum(w for t, w in asked.items() if t in subject)
+    # a syllable counts where it stands next to the same syllable in the question and in the
+    # title: "nuôi cá" is not "cá nhân", "lập hợp tác xã" is in "thành lập hợp tác xã"
+    shared = _pairs(question, weights.accented) & _pairs(title, weights.accented)
+    held = {t for t in asked if "_" in t} | {w for pair in shared for w in pair}
+    named = sum(w for t, w in asked.items() if t in subject and t in held)
     extra = sum(answering.idf(df, len(index.chunks), t) for t in subject if t not in asked)
     return named, extra
 
@@ -114,7 +123,7 @@ def procedure_article(index: OpenIndex, question: str, weights: answering.TermWe
     asked_kinds = _kinds(question)
     titles = {key: title for key, title in procedure_titles(index).items()
               if len(asked_kinds) != 1 or not _kinds(title) or asked_kinds <= _kinds(title)}
-    fits = {key: _fit(index, title, weights) for key, title in titles.items()}
+    fits = {key: _fit(index, title, weights, question) for key, title in titles.items()}
     top = max((named for named, _ in fits.values()), default=0.0)
     if top < MIN_SUBJECT:
         return None

@@ -442,3 +442,12 @@ def test_a_procedure_is_for_the_kind_of_organisation_asked_about(service):
     answer = service.answer("Thủ tục tạm ngừng kinh doanh của tổ hợp tác như thế nào?")
     assert answer.procedure and all(c.label.endswith("Điều 62") for c in answer.citations), \
         [c.label for c in answer.citations]
+
+
+@pytest.mark.integration
+def test_a_procedure_title_is_matched_on_the_words_the_question_puts_together(service):
+    # "nuôi cá" shares the syllable "cá" with "cá nhân" in the title of Điều 43 of Decree 92
+    # ("Thông báo thay đổi thông tin về thành viên … cá nhân …"); "lập hợp tác xã" is in Điều 42's
+    answer = service.answer("Tôi muốn lập hợp tác xã nuôi cá thì phải làm thủ tục gì?")
+    cited = [(c.doc_id, c.label) for c in answer.citations]
+    assert answer.procedure and ("luat-hop-tac-xa-2023", "khoản 2 Điều 42") in cited, cited
