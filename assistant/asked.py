@@ -332,6 +332,29 @@ def _permit_requirements(low: str, known_phrase: Callable[[str], bool]) -> list[
     return out
 
 
+# A public body named by its proper name: a head and a capitalised word ("Sở Tài chính", "Bộ Công
+# an", "Ngân hàng Nông nghiệp"); "Ủy ban nhân dân" and "cơ quan đăng ký kinh doanh" are kinds of
+# bodies, not names, and an abbreviation ("Sở KH&ĐT") is left alone.
+_BODY_HEAD = re.compile(r"\b(?:Sở|Bộ|Cục|Chi cục|Phòng|Ủy ban|Uỷ ban|Ngân hàng|Quỹ|Văn phòng|Ban)\s+(?=\S)")
+
+
+def _bodies(typed: str) -> list[str]:
+    """Bodies the question names, each as its head and the two words after it."""
+    out = []
+    for m in _BODY_HEAD.finditer(typed):
+        kept: list[str] = []
+        for word in typed[m.end():].split()[:2]:
+            bare = word.strip(".,;:!?()\"'“”")
+            if not bare or (not kept and not _capitalised(word)) or (kept and bare.isupper()):
+                break
+            kept.append(bare)
+            if bare != word.strip("(\"'“”"):  # punctuation ends the name
+                break
+        if kept:
+            out.append(" ".join([m.group(0).strip(), *kept]))
+    return out
+
+
 def _capitalised(word: str) -> bool:
     """A capitalised word that is not an abbreviation ("Tân", not "TNHH" or "HTX")."""
     w = word.strip(".,;:!?()\"'“”")
@@ -364,6 +387,11 @@ def asked_for(typed: str, text: str, unit_after: Callable[[str], str | None],
     for name in _names(normalize(typed_ask), known_phrase):
         reqs.append(Requirement(f"thông tin riêng về «{name}»", rf"\b{re.escape(' '.join(fold(name).split()))}\b",
                                 folded=True))
+    for body in _bodies(normalize(typed_ask)):
+        if not known_phrase(body):  # "Sở Tài chính có trách nhiệm gì?": no document names it, so
+            # none says what it does (another body's duties, "Bộ Tài chính", are not its answer)
+            reqs.append(Requirement(f"gì về «{body}» (không văn bản nào nhắc đến cơ quan này)",
+                                    NEVER))
     for m in _ACT.finditer(normalize(typed_ask)):
         act = f"{m.group('kind')} {m.group('name')}".strip()
         if not known_act(act):

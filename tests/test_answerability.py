@@ -22,7 +22,8 @@ def _unit_after(rest: str) -> str | None:
 def _known(phrase: str) -> bool:
     """Phrases the documents use; anything else (a name, a permit of another law) is unknown."""
     return " ".join(folded_tokens(phrase)) in {"nong", "nong nghiep", "viet nam", "hoi dong quan tri",
-                                              "giay chung nhan dang", "ma so thue", "giay chung nhan phan"}
+                                              "giay chung nhan dang", "ma so thue", "giay chung nhan phan",
+                                              "phong dang ky"}
 
 
 def asked(question: str, known_act=lambda act: "hợp tác xã" in act.lower()):
@@ -168,3 +169,25 @@ def test_eval_reports_refusal_on_topic_and_off_topic_apart(service):
     ])
     assert report["refusal_on_topic"] == {"questions": 1, "rate": 1.0}
     assert report["refusal_off_topic"] == {"questions": 2, "rate": 1.0}
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("question, body", [
+    ("Sở Tài chính có trách nhiệm gì?", "Sở Tài chính"),
+    ("Vay vốn Ngân hàng Nông nghiệp. Lãi suất thế nào?", None),  # told, not asked: the asking sentence names none
+    ("Hợp tác xã vay Ngân hàng Nông nghiệp được không?", "Ngân hàng Nông nghiệp"),
+    ("Ủy ban nhân dân tỉnh có nhiệm vụ gì?", None),  # a kind of body, not a name
+    ("Sở KH&ĐT có nhiệm vụ gì?", None),  # an abbreviation is left to the documents' own matching
+])
+def test_a_body_the_documents_never_name_is_a_requirement_no_passage_meets(question, body):
+    names = [r.what for r in asked(question).requirements if "cơ quan này" in r.what]
+    assert names == ([] if body is None else [f"gì về «{body}» (không văn bản nào nhắc đến cơ quan này)"])
+
+
+@pytest.mark.integration
+def test_a_body_the_documents_never_name_is_not_answered_with_another_bodys_duties(service):
+    # before: the duties of Bộ Tài chính (khoản 2 Điều 8 of Decree 92), as if they were the Sở's
+    a = service.answer("Sở Tài chính có trách nhiệm gì?")
+    assert not a.found and "«Sở Tài chính»" in a.answer
+    a = service.answer("Bộ Tài chính có trách nhiệm gì trong đăng ký hợp tác xã?")
+    assert a.found and ("nghi-dinh-92-2024-nd-cp", "khoản 2 Điều 8") in [(c.doc_id, c.label) for c in a.citations]
