@@ -113,11 +113,10 @@ def _pointer_only(index: OpenIndex, chunks: list) -> list:
 def procedure_article(index: OpenIndex, question: str, weights: answering.TermWeights,
                       scored: list[answering.Scored]) -> list | None:
     """The chunks of the article that gives the asked procedure, in order, or None (no title
-    names the question's subject, or none of those that do has a step). Titles
-    that name nearly as much of the question's subject are told apart by retrieval: the one
-    whose clauses it ranks first ("mở chi nhánh" and "chấm dứt hoạt động chi nhánh" name the
-    same subject; the question's verb is in the clauses, not the titles), then the one with
-    the fewest words besides."""
+    names the question's subject, retrieval found none of those that do, or none has a step).
+    Titles that name nearly as much of the question's subject are told apart by retrieval:
+    the one whose clauses it ranks first ("mở chi nhánh" and "chấm dứt hoạt động chi nhánh"
+    name the same subject; the question's verb is in the clauses, not the titles)."""
     # a question about one kind of organisation is not answered with another's procedure (the
     # titles of tổ hợp tác and hợp tác xã procedures share nearly every other word)
     asked_kinds = _kinds(question)
@@ -130,14 +129,17 @@ def procedure_article(index: OpenIndex, question: str, weights: answering.TermWe
     first: dict[tuple[str, str], int] = {}
     for i, s in enumerate(scored):
         first.setdefault((s.hit.chunk.doc_id, article_of(s.hit.chunk.label)), i)
-    ranked = sorted((k for k in fits if fits[k][0] >= NEAR_FIT * top),
-                    key=lambda k: (first.get(k, len(scored)), fits[k][1], -fits[k][0]))
+    # ... and retrieval must have found the article (or the one that hands the matter to it)
+    # among the passages it would answer from: a title that only shares a word with the question
+    # ("kết nạp thành viên" and "Thông báo thay đổi thông tin về thành viên …") is not the procedure
+    ranked = sorted((k for k in fits if fits[k][0] >= NEAR_FIT * top and k in first),
+                    key=lambda k: (first[k], fits[k][1], -fits[k][0]))
     for key in ranked:  # an article with no steps (a list of cases, a delegation) is passed over
         chunks = list(index.chunks_by_article.get(key, []))
         pointed = _pointer_only(index, chunks)
         if pointed:  # follow to the named article that fits the question best
             articles = {(c.doc_id, article_of(c.label)) for c in pointed}
-            named = [a for a in ranked if a in articles] or sorted(articles)
+            named = sorted(articles, key=lambda a: (-fits.get(a, (0.0, 0.0))[0], fits.get(a, (0.0, 0.0))[1]))
             chunks = list(index.chunks_by_article.get(named[0], []))
         if _steps(index, chunks):
             return chunks
