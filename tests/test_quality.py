@@ -177,7 +177,7 @@ def test_larger_corpus_costs_at_most_two_points(tmp_path_factory, grown_report):
 def test_how_to_questions(service):
     """People asking for a whole procedure ("thủ tục gì", "các bước", "cần làm những gì"), 16 in
     their words, 4 without diacritics: answered with the procedure's steps (assistant/procedure.py).
-    Measured: accuracy 0.688 (0.312 before the steps), median 1,452 characters (2,444 before);
+    Measured: accuracy 0.688 (0.312 before the steps), median 1,522 characters (2,444 before);
     the set was written while building the steps, so it is a floor, not a held-out figure."""
     report = evaluate(service, load_questions(DATA / "questions.howto.jsonl"))
     assert report["answerable"] == 16
