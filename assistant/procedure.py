@@ -22,10 +22,14 @@ from assistant.text import fold, normalize, tokens, with_bigrams
 
 # A question about the whole procedure, not one step of it ("hồ sơ gồm những gì" is one step
 # and the ordinary answer quotes it whole): "thủ tục gì / thế nào / ra sao", "các bước",
-# "quy trình", "trình tự", "cần làm những gì". Read on the folded question: people type
-# without diacritics.
+# "quy trình", "trình tự", "cần làm những gì", "làm sao để …", "phải làm thế nào", "hướng dẫn …".
+# Read on the folded question: people type without diacritics. A story that ends "giờ phải làm
+# sao?" matches too: no procedure title names its subject, or retrieval does not find one, and
+# the ordinary answer stands (procedure_article).
 _ASKS = re.compile(r"\b(?:thu tuc|quy trinh|trinh tu|cac buoc|nhung buoc)(?:\s+\w+){0,6}?\s+(?:gi|nao|(?:nhu\s+)?the nao|ra sao)\b"
                    r"|\bcan (?:phai\s+)?lam (?:nhung\s+)?(?:gi|viec gi)\b"
+                   r"|\blam (?:sao|the nao|nhu the nao) de\b|\b(?:phai|can) lam (?:sao|the nao|nhu the nao)\b"
+                   r"|^(?:huong dan|cach)\b"
                    r"|^(?:thu tuc|quy trinh|trinh tu)\b")  # a message that opens with it: "Thủ tục giải thể HTX?"
 
 # Words that name a procedure, not what it is for: a title's subject is what remains.

@@ -392,6 +392,8 @@ def test_an_answer_listing_targets_or_duties_has_a_lead_from_the_listed_line_tha
     ("thu tuc giai the htx gom nhung buoc nao", True),
     ("Thủ tục đăng ký tổ hợp tác?", True),
     ("Quy trình đăng ký thay đổi tên hợp tác xã ra sao?", True),
+    ("Làm sao để thành lập hợp tác xã dịch vụ nông nghiệp?", True),
+    ("htx muon doi dia chi tru so thi phai lam nhu the nao", True),
     ("Hồ sơ đăng ký thành lập hợp tác xã gồm những gì?", False),  # one step: the documents
     ("Trường hợp nào được cấp đăng ký theo quy trình dự phòng, không qua hệ thống điện tử?", False),
     ("Thủ tục giải thể có mất phí không?", False),  # a yes/no question wants its verdict
