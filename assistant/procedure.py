@@ -116,34 +116,38 @@ def _pointer_only(index: OpenIndex, chunks: list) -> list:
 
 def procedure_article(index: OpenIndex, question: str, weights: answering.TermWeights,
                       scored: list[answering.Scored]) -> list | None:
-    """The chunks of the article that gives the asked procedure, in order, or None (no title
-    names the question's subject, retrieval found none of those that do, or none has a step).
+    """The chunks of the article that gives the asked procedure, in order, or None (no article
+    retrieval found has a title that names the question's subject, or none of those has a step).
     Titles that name nearly as much of the question's subject are told apart by retrieval:
     the one whose clauses it ranks first ("mở chi nhánh" and "chấm dứt hoạt động chi nhánh"
     name the same subject; the question's verb is in the clauses, not the titles)."""
     # a question about one kind of organisation is not answered with another's procedure (the
     # titles of tổ hợp tác and hợp tác xã procedures share nearly every other word)
     asked_kinds = _kinds(question)
-    titles = {key: title for key, title in procedure_titles(index).items()
-              if len(asked_kinds) != 1 or not _kinds(title) or asked_kinds <= _kinds(title)}
-    fits = {key: _fit(index, title, weights, question) for key, title in titles.items()}
-    top = max((named for named, _ in fits.values()), default=0.0)
-    if top < MIN_SUBJECT:
-        return None
+    titles = procedure_titles(index)
+
+    def fits_kind(key: tuple[str, str]) -> bool:
+        return len(asked_kinds) != 1 or not _kinds(titles[key]) or asked_kinds <= _kinds(titles[key])
+
+    # Only the titles of the articles retrieval found are weighed: a title that only shares a
+    # word with the question ("kết nạp thành viên" and "Thông báo thay đổi thông tin về thành
+    # viên …") is not the procedure, and the cost stays that of a few titles at any corpus size.
     first: dict[tuple[str, str], int] = {}
     for i, s in enumerate(scored):
         first.setdefault((s.hit.chunk.doc_id, article_of(s.hit.chunk.label)), i)
-    # ... and retrieval must have found the article (or the one that hands the matter to it)
-    # among the passages it would answer from: a title that only shares a word with the question
-    # ("kết nạp thành viên" and "Thông báo thay đổi thông tin về thành viên …") is not the procedure
-    ranked = sorted((k for k in fits if fits[k][0] >= NEAR_FIT * top and k in first),
+    fits = {key: _fit(index, titles[key], weights, question) for key in first if key in titles and fits_kind(key)}
+    top = max((named for named, _ in fits.values()), default=0.0)
+    if top < MIN_SUBJECT:
+        return None
+    ranked = sorted((k for k in fits if fits[k][0] >= NEAR_FIT * top),
                     key=lambda k: (first[k], fits[k][1], -fits[k][0]))
     for key in ranked:  # an article with no steps (a list of cases, a delegation) is passed over
         chunks = list(index.chunks_by_article.get(key, []))
         pointed = _pointer_only(index, chunks)
         if pointed:  # follow to the named article that fits the question best
             articles = {(c.doc_id, article_of(c.label)) for c in pointed}
-            named = sorted(articles, key=lambda a: (-fits.get(a, (0.0, 0.0))[0], fits.get(a, (0.0, 0.0))[1]))
+            fit = {a: _fit(index, titles[a], weights, question) if a in titles else (0.0, 0.0) for a in articles}
+            named = sorted(articles, key=lambda a: (-fit[a][0], fit[a][1], a))
             chunks = list(index.chunks_by_article.get(named[0], []))
         if _steps(index, chunks):
             return chunks
