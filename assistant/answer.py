@@ -124,7 +124,8 @@ def merge(main: Answer, others: list[Answer]) -> Answer:
     text = "\n\n".join([main.answer] + paragraphs[len(main.passages):])
     quoted = {(c.doc_id, article_of(c.label) or c.label) for c in citations}
     return Answer(text, True, citations, main.kind, paragraphs, rows, main.candidates,
-                  related=[r for r in main.related if (r.doc_id, r.label) not in quoted], lead=main.lead)
+                  related=[r for r in main.related if (r.doc_id, r.label) not in quoted], lead=main.lead,
+                  procedure=main.procedure)
 
 
 def idf(df, n: int, term: str) -> float:

