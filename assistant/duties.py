@@ -20,6 +20,9 @@ _SITUATION = re.compile(r"\b(?:khi|neu|truong hop|sau khi|truoc khi)\b")
 _ASKED_AFTER = re.compile(r" (?:(?:cap \w+|tinh|huyen|xa) )?(?:(?:co|phai|duoc giao|duoc phan cong|can|se) )?"
                           r"(?:(?:nhung|cac) )?(?:trach nhiem|nhiem vu|lam gi|lam nhung gi|vai tro)\b")
 _ASKED_BEFORE = re.compile(r"(?:trach nhiem|nhiem vu|vai tro)(?: quyen han)? cua (?:cac )?$")
+# A body's name right after the head of another body's name is part of that other name ("Văn phòng
+# Chính phủ" is not "Chính phủ"): the question asks about a body the rows do not name.
+_INSIDE_ANOTHER = re.compile(r" (?:van phong|so|cuc|chi cuc|bo|phong) $")
 _FRAME = set("co gi la nao the nhu nhung cac phai lam trach nhiem nhiem vu vai tro duoc giao ve cua va "
              "trong thi hop tac xa".split())  # the words of asking, and the subject every provision shares
 MAX_LISTED = 12  # assignments quoted in a chat answer; the page lists them all
@@ -80,6 +83,8 @@ def asked_agencies(index: OpenIndex, question: str) -> list[str]:
         after = folded[at + len(name) + 1:]
         joined = (i + 1 < len(spans) and spans[i + 1][1] in found
                   and re.match(r" va (?:cac )?\|", folded[at + len(name) + 1:spans[i + 1][0] + 2]))
+        if _INSIDE_ANOTHER.search(folded[:at + 1]):
+            continue
         if _ASKED_AFTER.match(after) or _ASKED_BEFORE.search(folded[:at + 1]) or joined:
             found.append(name)
     return found

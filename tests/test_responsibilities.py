@@ -115,3 +115,12 @@ def test_a_question_about_a_bodys_duties_lists_them_all_cited(service, question,
 def test_questions_that_are_not_about_a_bodys_duties_go_the_usual_way(service, question):
     a = service.answer(question)
     assert not a.answer.startswith("- ")
+
+
+@pytest.mark.integration
+def test_a_body_whose_name_holds_another_bodys_is_not_given_its_duties(service):
+    # "Văn phòng Chính phủ" is not "Chính phủ": before, the Government's twenty-odd duties were listed
+    answer = service.answer("Văn phòng Chính phủ có nhiệm vụ gì?")
+    assert not answer.answer.startswith("- Chính phủ"), answer.answer[:200]
+    listed = service.answer("Chính phủ có nhiệm vụ gì về kinh tế tập thể?")
+    assert listed.answer.startswith("- Chính phủ"), listed.answer[:200]
