@@ -19,6 +19,9 @@ HEADS = ("chinh phu", "thu tuong chinh phu", "quoc hoi", "bo", "bo truong", "co 
          "thi uy", "thanh uy", "dang uy", "dang doan", "van phong", "quy ho tro", "to chuc chinh tri",
          "to chuc dai dien", "to chuc thanh vien", "cac to chuc", "ngan hang")
 _LEVELS = ("tinh", "huyen", "xa")
+# How a state body's proper name begins ("Sở Tài chính", "Văn phòng Chính phủ"). "Ban", "Phòng",
+# "Quỹ" are left out: people call a cooperative's own bodies so ("Ban Quản trị", "Ban Giám đốc").
+NAME_HEADS = ("sở", "bộ", "cục", "chi cục", "ngân hàng", "văn phòng")
 
 
 def key(name: str) -> str:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from assistant.agencies import NAME_HEADS
 from assistant.question import asking_sentences, leading_few
 from assistant.text import STOPWORDS, fold, normalize
 
@@ -332,12 +333,11 @@ def _permit_requirements(low: str, known_phrase: Callable[[str], bool]) -> list[
     return out
 
 
-# A public body of the state named by its proper name: a head and a capitalised word ("Sở Tài
-# chính", "Bộ Công an", "Ngân hàng Nông nghiệp"); "Ủy ban nhân dân" and "cơ quan đăng ký kinh
-# doanh" are kinds of bodies, not names, an abbreviation ("Sở KH&ĐT") is left alone, and "Ban",
-# "Phòng", "Quỹ" are left out: a cooperative's own bodies are called so ("Ban Giám đốc", "Ban
-# Quản trị" for the Hội đồng quản trị) and answered by what the documents say of them.
-_BODY_HEAD = re.compile(r"\b(?:Sở|Bộ|Cục|Chi cục|Ngân hàng|Văn phòng)\s+(?=\S)")
+# A public body of the state named by its proper name: a head (agencies.NAME_HEADS) and a
+# capitalised word ("Sở Tài chính", "Bộ Công an", "Ngân hàng Nông nghiệp"); "Ủy ban nhân dân" and
+# "cơ quan đăng ký kinh doanh" are kinds of bodies, not names, and an abbreviation ("Sở KH&ĐT") is
+# left alone.
+_BODY_HEAD = re.compile(r"\b(?:" + "|".join(h[0].upper() + h[1:] for h in NAME_HEADS) + r")\s+(?=\S)")
 
 
 def _bodies(typed: str, known: Callable[[str], bool]) -> list[str]:

@@ -22,7 +22,7 @@ _ASKED_AFTER = re.compile(r" (?:(?:cap \w+|tinh|huyen|xa) )?(?:(?:co|phai|duoc g
 _ASKED_BEFORE = re.compile(r"(?:trach nhiem|nhiem vu|vai tro)(?: quyen han)? cua (?:cac )?$")
 # A body's name right after the head of another body's name is part of that other name ("Văn phòng
 # Chính phủ" is not "Chính phủ"): the question asks about a body the rows do not name.
-_INSIDE_ANOTHER = re.compile(r" (?:van phong|so|cuc|chi cuc|bo|phong) $")
+_INSIDE_ANOTHER = re.compile(r" (?:" + "|".join(fold(h) for h in agencies.NAME_HEADS) + r") $")
 _FRAME = set("co gi la nao the nhu nhung cac phai lam trach nhiem nhiem vu vai tro duoc giao ve cua va "
              "trong thi hop tac xa".split())  # the words of asking, and the subject every provision shares
 MAX_LISTED = 12  # assignments quoted in a chat answer; the page lists them all
