@@ -22,6 +22,13 @@ _LEVELS = ("tinh", "huyen", "xa")
 # How a state body's proper name begins ("Sở Tài chính", "Văn phòng Chính phủ"). "Ban", "Phòng",
 # "Quỹ" are left out: people call a cooperative's own bodies so ("Ban Quản trị", "Ban Giám đốc").
 NAME_HEADS = ("sở", "bộ", "cục", "chi cục", "ngân hàng", "văn phòng")
+# The socio-political organisations by their own names (Constitution, Điều 9): the documents give
+# duties to "các tổ chức chính trị - xã hội", never to one of them by name, so an official of the
+# Hội Nông dân asking what falls to it is asking what falls to that class. Folded names only for
+# text typed without diacritics: folded, "công đoàn" is also "công đoạn".
+SOCIO_POLITICAL = "tổ chức chính trị - xã hội"
+SOCIO_POLITICAL_NAMES = ("Hội Nông dân", "Hội Liên hiệp Phụ nữ", "Hội Phụ nữ", "Đoàn Thanh niên Cộng sản Hồ Chí Minh",
+                         "Đoàn Thanh niên", "Hội Cựu chiến binh", "Liên đoàn Lao động", "Công đoàn")
 
 
 def key(name: str) -> str:
@@ -30,6 +37,20 @@ def key(name: str) -> str:
     text = re.sub(r"^(?:cac|nhung)\s+", "", " ".join(words)).strip()
     # one body, two names: the Front's committee is how documents name the Front ("Mặt trận")
     return re.sub(r"^uy ban mat tran to quoc\b", "mat tran to quoc", text)
+
+
+def as_socio_political(text: str) -> tuple[str, str]:
+    """The text with the first socio-political organisation it names by name ("Hội Nông dân
+    tỉnh") put as the class the documents name ("tổ chức chính trị - xã hội tỉnh"), and that
+    name as it is written ("" and the text unchanged when it names none)."""
+    lowered = text.lower()
+    accented = lowered != fold(lowered)
+    names = [n.lower() if accented else fold(n) for n in SOCIO_POLITICAL_NAMES]
+    found = re.search(r"(?<!\w)(" + "|".join(map(re.escape, names)) + r")(?: việt nam| viet nam)?(?!\w)", lowered)
+    if not found or len(lowered) != len(text):
+        return text, ""
+    name = SOCIO_POLITICAL_NAMES[names.index(found.group(1))]
+    return text[:found.start()] + SOCIO_POLITICAL + text[found.end():], name
 
 
 # the same heads with their accents: folded, "Bộ" is "Bổ nhiệm", "Sở" is "Số", "Ban" is "Bản sao"

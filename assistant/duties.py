@@ -19,10 +19,18 @@ _SITUATION = re.compile(r"\b(?:khi|neu|truong hop|sau khi|truoc khi)\b")
 # or "trách nhiệm/nhiệm vụ của <body>", not a body named on the way ("đã gửi cho cơ quan …")
 _ASKED_AFTER = re.compile(r" (?:(?:cap \w+|tinh|huyen|xa) )?(?:(?:co|phai|duoc giao|duoc phan cong|can|se) )?"
                           r"(?:(?:nhung|cac) )?(?:trach nhiem|nhiem vu|lam gi|lam nhung gi|vai tro)\b")
+# An official who says who they are and then asks about "us" ("Tôi là cán bộ Phòng Kinh tế huyện …
+# đơn vị tôi phải làm gì?") asks about the body they named.
+_SELF_ASKED = re.compile(r" (?:\w+ )?(?:chung toi|tui toi|bon toi|chung em|ben toi|ben em|don vi toi|co quan toi)"
+                         + _ASKED_AFTER.pattern)
+_INTRO = re.compile(r" (?:toi|em|minh) (?:la|lam|cong tac o|cong tac tai) ")
 _ASKED_BEFORE = re.compile(r"(?:trach nhiem|nhiem vu|vai tro)(?: quyen han)? cua (?:cac )?$")
 # A body's name right after the head of another body's name is part of that other name ("Văn phòng
 # Chính phủ" is not "Chính phủ"): the question asks about a body the rows do not name.
 _INSIDE_ANOTHER = re.compile(r" (?:" + "|".join(fold(h) for h in agencies.NAME_HEADS) + r") $")
+# A socio-political organisation's duties are the class's only in the documents' subject: "Nhiệm
+# vụ của Hội Cựu chiến binh Việt Nam thế nào?" asks about its charter, which no document here holds.
+_TOPIC = re.compile(r"\b(?:hop tac xa|htx|to hop tac|kinh te tap the|ktt|nghi quyet|nq ?20|chuong trinh hanh dong)\b")
 _FRAME = set("co gi la nao the nhu nhung cac phai lam trach nhiem nhiem vu vai tro duoc giao ve cua va "
              "trong thi hop tac xa".split())  # the words of asking, and the subject every provision shares
 MAX_LISTED = 12  # assignments quoted in a chat answer; the page lists them all
@@ -87,12 +95,18 @@ def asked_agencies(index: OpenIndex, question: str) -> list[str]:
             continue
         if _ASKED_AFTER.match(after) or _ASKED_BEFORE.search(folded[:at + 1]) or joined:
             found.append(name)
+    intro, asking = _INTRO.search(folded), _SELF_ASKED.search(folded)
+    if not found and intro and asking:
+        found = [name for at, name in spans if intro.end() - 1 <= at < asking.start()][:1]
     return found
 
 
 def answer_duties(index: OpenIndex, question: str) -> Answer | None:
+    question, named = agencies.as_socio_political(question)
+    if named and not _TOPIC.search(fold(question)):
+        return None
     asked = asked_agencies(index, question)
-    if not asked:
+    if not asked or named and agencies.key(agencies.SOCIO_POLITICAL) not in asked:
         return None
     rows = [r for r, k in zip(index.responsibilities, _keyed(index)[0]) if any(agencies.matches(k, a) for a in asked)]
     if not rows or any(agencies.key(r["agency"]) not in agencies.key(r["text"]) for r in rows):
@@ -123,4 +137,7 @@ def answer_duties(index: OpenIndex, question: str) -> Answer | None:
     more = len({(r["doc_id"], r["label"]) for r in rows}) - len(citations)
     tail = f"\n(Còn {more} quy định khác giao việc cho cơ quan này.)" if more > 0 else ""
     text = "\n".join(lines) + tail
+    if named:  # what is listed is the class's, and the answer says so
+        text = (f"Các văn bản không giao việc riêng cho {named}; {named} là một {agencies.SOCIO_POLITICAL}, "
+                f"nên đây là các việc các văn bản giao cho {agencies.SOCIO_POLITICAL}:\n{text}")
     return Answer(text, True, citations, passages=lines, rows=[])

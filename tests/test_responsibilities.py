@@ -124,3 +124,33 @@ def test_a_body_whose_name_holds_another_bodys_is_not_given_its_duties(service):
     assert not answer.answer.startswith("- Chính phủ"), answer.answer[:200]
     listed = service.answer("Chính phủ có nhiệm vụ gì về kinh tế tập thể?")
     assert listed.answer.startswith("- Chính phủ"), listed.answer[:200]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question, named", [
+    ("Hội Nông dân tỉnh có trách nhiệm gì trong phát triển hợp tác xã?", "Hội Nông dân"),
+    ("doan thanh nien co nhiem vu gi trong phat trien kinh te tap the", "Đoàn Thanh niên"),
+    ("Tôi là cán bộ Hội Liên hiệp Phụ nữ tỉnh. Theo chương trình hành động thì hội chúng tôi phải làm gì?", "Hội Liên hiệp Phụ nữ"),
+])
+def test_a_socio_political_organisation_named_by_name_gets_the_duties_of_its_class(service, question, named):
+    # the documents give duties to "các tổ chức chính trị - xã hội", never to one of them by name:
+    # before, these were refused or answered with the program's general aims (Mục I.1)
+    a = service.answer(question)
+    assert a.found and {c.label for c in a.citations} == {"Mục III.5", "Mục IV.3"}
+    assert a.answer.startswith(f"Các văn bản không giao việc riêng cho {named}; {named} là một tổ chức chính trị - xã hội")
+
+
+@pytest.mark.integration
+def test_a_socio_political_organisations_duties_outside_the_documents_subject_are_not_the_classs(service):
+    # a question from the legal Q&A archive: the association's charter, not the collective economy
+    a = service.answer("Nhiệm vụ của Hội Cựu chiến binh Việt Nam thế nào?")
+    assert "Các văn bản không giao việc riêng" not in a.answer
+
+
+@pytest.mark.integration
+def test_an_official_who_says_who_they_are_and_asks_about_us_gets_their_bodys_duties(service):
+    a = service.answer("Tôi là cán bộ UBND tỉnh, chúng tôi có trách nhiệm gì về hợp tác xã?")
+    assert a.found and {"Mục IV.2", "khoản 4 Điều 113"} <= {c.label for c in a.citations}
+    assert a.answer.startswith("- Ủy ban nhân dân")
+    # naming no body and asking about "us" is not a duties question
+    assert not service.answer("Tôi là nông dân, chúng tôi có trách nhiệm gì khi vào hợp tác xã?").answer.startswith("- ")
