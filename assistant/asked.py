@@ -361,6 +361,37 @@ def _bodies(typed: str, known: Callable[[str], bool]) -> list[str]:
     return out
 
 
+# The same typed without diacritics or in capitals, where capitals do not mark where the name
+# ends: a head opening the subject of a question about duties, the name being the words up to
+# the asking ("so tai chinh co trach nhiem gi"), or the words after "trách nhiệm của" to the end
+# ("nhiem vu cua cuc thue la gi").
+_FOLDED_NAME = r"((?:" + "|".join(sorted((fold(h) for h in NAME_HEADS), key=len, reverse=True)) + r") (?:\w+ ){0,5}?\w+)"
+_DUTY = r"(?:trach nhiem|nhiem vu|vai tro|chuc nang)"
+_FOLDED_BODY = (
+    re.compile(r"^(?:cho (?:toi |em )?hoi )?(?:cac )?" + _FOLDED_NAME + r" (?:(?:tinh|huyen|xa|cap \w+) )?"
+               r"(?:(?:co|phai|duoc giao|se|can) )?(?:nhung |cac )?(?:" + _DUTY + r"|lam gi)\b"),
+    re.compile(r"\b" + _DUTY + r"(?: quyen han)? cua (?:cac )?" + _FOLDED_NAME
+               + r"(?: (?:la gi|gom nhung gi|gom gi|the nao|ra sao|nhu the nao|gi))?$"))
+
+
+def _folded_bodies(typed: str) -> list[str]:
+    """Bodies a question typed without diacritics or in capitals names by their proper name
+    ("so tai chinh", "sở tài chính"); none when it is written with diacritics in mixed case (_bodies
+    reads those by their capitals)."""
+    lowered = typed.lower()
+    if lowered != fold(lowered) and not typed.isupper():
+        return []
+    out = []
+    for sentence in re.split(r"[.?!;,]+", lowered):
+        words = re.findall(r"\w+", sentence)
+        folded = " ".join(fold(w) for w in words)
+        found = next((m for m in (rx.search(folded) for rx in _FOLDED_BODY) if m), None)
+        if found:  # as typed, lower case ("sở tài chính" from capitals)
+            first = folded[:found.start(1)].count(" ")
+            out.append(" ".join(words[first:first + found.group(1).count(" ") + 1]))
+    return out
+
+
 def _capitalised(word: str) -> bool:
     """A capitalised word that is not an abbreviation ("Tân", not "TNHH" or "HTX")."""
     w = word.strip(".,;:!?()\"'“”")
@@ -368,7 +399,8 @@ def _capitalised(word: str) -> bool:
 
 
 def asked_for(typed: str, text: str, unit_after: Callable[[str], str | None],
-              known_phrase: Callable[[str], bool], known_act: Callable[[str], bool] = lambda _: True) -> Asked:
+              known_phrase: Callable[[str], bool], known_act: Callable[[str], bool] = lambda _: True,
+              known_body: Callable[[str], bool] = lambda _: True) -> Asked:
     """The requirements a passage must meet to answer the question.
 
     `typed` is the question as typed (its capitals tell names), `text` the question with
@@ -398,6 +430,9 @@ def asked_for(typed: str, text: str, unit_after: Callable[[str], str | None],
             # none says what it does (another body's duties, "Bộ Tài chính", are not its answer)
             reqs.append(Requirement(f"gì về «{body}» (không văn bản nào nhắc đến cơ quan này)",
                                     NEVER))
+    for body in _folded_bodies(normalize(typed_ask)):
+        if not known_body(body):
+            reqs.append(Requirement(f"gì về «{body}» (không văn bản nào nhắc đến cơ quan này)", NEVER))
     for m in _ACT.finditer(normalize(typed_ask)):
         act = f"{m.group('kind')} {m.group('name')}".strip()
         if not known_act(act):

@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant import answer as answering
 from assistant import currency, procedure, query_adapter, rerank
-from assistant.answerability import judge, known_act, known_phrase, states
+from assistant.answerability import judge, known_act, known_body, known_phrase, states
 from assistant.asked import asked_for
 from assistant.config import Settings
 from assistant.conversation import is_follow_up, rewrite
@@ -165,7 +165,8 @@ class AssistantService:
         hits = retriever.search(terms, vector, k=max(n, RERANK_CANDIDATES), dense_vector=self.dense_query(vector))
         weights = answering.query_weights(index, terms)
         scored = answering.rank_evidence(index, hits, weights)
-        asked = asked_for(terms.typed, terms.text, retriever.unit_after, known_phrase(index), known_act(index))
+        asked = asked_for(terms.typed, terms.text, retriever.unit_after, known_phrase(index), known_act(index),
+                          known_body(index))
         stated = [all(states(index, s, r) for r in asked.requirements) for s in scored]
         scored = [scored[i] for i in rerank.order(scored, stated, rerank.question_facts(terms.text))][:n]
         return terms, weights, asked, _current_first(index, scored, vector, weights)

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.asked import asked_for
 from assistant.evaluation import evaluate
-from assistant.text import folded_tokens
+from assistant.text import fold, folded_tokens
 
 
 def _unit_after(rest: str) -> str | None:
@@ -192,4 +192,31 @@ def test_a_body_the_documents_never_name_is_not_answered_with_another_bodys_duti
     a = service.answer("Sở Tài chính có trách nhiệm gì?")
     assert not a.found and "«Sở Tài chính»" in a.answer
     a = service.answer("Bộ Tài chính có trách nhiệm gì trong đăng ký hợp tác xã?")
+    assert a.found and ("nghi-dinh-92-2024-nd-cp", "khoản 2 Điều 8") in [(c.doc_id, c.label) for c in a.citations]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("question, body", [
+    ("so tai chinh co trach nhiem gi", "so tai chinh"),
+    ("SỞ TÀI CHÍNH CÓ TRÁCH NHIỆM GÌ?", "sở tài chính"),  # capitals do not mark the name: shown as typed
+    ("nhiem vu cua cuc thue la gi", "cuc thue"),
+    ("cho hoi so nong nghiep tinh co nhiem vu gi ve htx", "so nong nghiep"),
+    ("bo ke hoach va dau tu co trach nhiem gi", None),  # a body the documents name
+    ("bo von vao htx co duoc khong", None),  # "bỏ vốn": no duties asked
+    ("Sở Tài chính có trách nhiệm gì?", "Sở Tài chính"),  # read by its capitals, once
+])
+def test_a_body_typed_without_diacritics_or_in_capitals_that_the_documents_never_name(question, body):
+    reqs = asked_for(question, question, _unit_after, _known,
+                     known_body=lambda name: fold(name).startswith("bo ke hoach")).requirements
+    names = [r.what for r in reqs if "cơ quan này" in r.what]
+    assert names == ([] if body is None else [f"gì về «{body}» (không văn bản nào nhắc đến cơ quan này)"])
+
+
+@pytest.mark.integration
+def test_a_body_typed_without_diacritics_is_not_answered_with_another_bodys_duties(service):
+    # before: "so tai chinh" was answered with Bộ Tài chính's duties (khoản 2 Điều 8 of Decree 92)
+    for question in ("so tai chinh co trach nhiem gi", "SỞ TÀI CHÍNH CÓ TRÁCH NHIỆM GÌ?"):
+        a = service.answer(question)
+        assert not a.found and "không văn bản nào nhắc đến cơ quan này" in a.answer, a.answer[:200]
+    a = service.answer("bo tai chinh co trach nhiem gi trong dang ky hop tac xa")
     assert a.found and ("nghi-dinh-92-2024-nd-cp", "khoản 2 Điều 8") in [(c.doc_id, c.label) for c in a.citations]
