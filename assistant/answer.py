@@ -772,11 +772,30 @@ def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: Question
             scores = stating
     i = scores.index(max(scores))
     text = sentences[i]
+    if len(text) > LEAD_MAX:
+        return _best_window(text, unit.lead, weights, qtype, before=i > 0)
     for more in sentences[i + 1:]:
         if len(text) + 1 + len(more) > LEAD_MAX:
             break
         text += " " + more
     return ("… " if i else "") + cut(text, LEAD_MAX)
+
+
+def _best_window(sentence: str, lead: str, weights: dict[str, float], qtype: QuestionType, before: bool) -> str:
+    """A sentence longer than the lead: the run of its parts (cut at commas and before "thì")
+    that bears most on the question (the earliest of equals), and what follows it within LEAD_MAX."""
+    parts = re.split(r"(?<=,)\s+|\s+(?=thì\s)", sentence)
+    best, best_score = (0, 1), -1.0
+    for a in range(len(parts)):
+        for b in range(a + 1, len(parts) + 1):
+            window = " ".join(parts[a:b])
+            if len(window) > LEAD_MAX - 4 and b > a + 1:
+                break
+            score = _unit_score(AnswerUnit("", window, lead), weights, qtype)
+            if score > best_score:
+                best, best_score = (a, b), score
+    a = best[0]  # from there, as much of the sentence as fits
+    return ("… " if a or before else "") + cut(" ".join(parts[a:]), LEAD_MAX)
 
 
 _POINT_LINE = re.compile(r"^(?:[a-zđ]\)|-|\+)\s")

@@ -336,6 +336,25 @@ def test_a_long_line_leads_with_its_sentence_that_answers_and_a_title_with_what_
 
 
 @pytest.mark.unit
+def test_one_sentence_longer_than_the_lead_leads_from_its_part_that_answers():
+    # one sentence of 466 characters whose answer is its end: before, the lead was its first 300
+    # characters, the condition only ("Trường hợp … thay đổi địa chỉ … sang huyện … khác …")
+    from assistant.answer import LEAD_MAX
+    quote = ("3. Trường hợp hợp tác xã, liên hiệp hợp tác xã thay đổi địa chỉ nơi đặt chi nhánh, văn phòng đại diện, "
+             "địa điểm kinh doanh sang huyện, quận, thị xã, thành phố thuộc tỉnh, thành phố thuộc thành phố trực thuộc "
+             "trung ương khác nơi chi nhánh, văn phòng đại diện, địa điểm kinh doanh đã đăng ký, hợp tác xã, liên hiệp "
+             "hợp tác xã gửi hồ sơ đăng ký thay đổi đến cơ quan đăng ký kinh doanh cấp huyện nơi chi nhánh, văn phòng "
+             "đại diện, địa điểm kinh doanh dự định chuyển đến.")
+    lead = _lead(quote, "chi nhanh chuyen gui ho so dang ky thay doi", "Chi nhánh chuyển sang huyện khác thì gửi hồ sơ "
+                 "đăng ký thay đổi ở đâu?")
+    assert lead.startswith("… ") and "dự định chuyển đến" in lead and len(lead) <= LEAD_MAX + 10
+    assert lead[2:-4] in quote  # the documents' words, from a part's start: nothing added
+    # a sentence that fits is not cut into parts
+    short = "2. Hộ gia đình có người đại diện theo quy định của pháp luật, được vào hợp tác xã."
+    assert _lead(short, "ho gia dinh", "Hộ gia đình có được vào không?").startswith("2. Hộ gia đình")
+
+
+@pytest.mark.unit
 def test_the_lead_of_an_article_that_is_one_list_is_its_opening_line_and_items():
     quote = ("Điều 43. Nội dung giấy đề nghị đăng ký thành lập hợp tác xã\n"
              "Giấy đề nghị đăng ký thành lập bao gồm nội dung chủ yếu sau đây:\n1. Tên hợp tác xã;\n"
