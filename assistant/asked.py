@@ -25,6 +25,9 @@ _NUMBER_WORDS = r"(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươ
 _ASKS_QUANTITY = r"(?:bao nhiêu|mấy|bao lâu)"
 # "mấy" after these is "a few" ("cùng mấy hộ hàng xóm"), not a question (matched folded)
 _FEW = re.compile(r"\b(?:cung|voi|va|ru|moi|nhung|cac|vai)\s+may$")
+# … and before a word or two and "we" ("nhóm mấy hộ chúng tôi", "mấy anh em tụi tôi"): the
+# speakers, not a count asked (matched folded)
+_FEW_US = re.compile(r"^\s*\w+(?:\s+\w+)?\s+(?:chung|tui|bon)\s+(?:toi|em|minh)\b")
 # What "mấy" counts when the accents were restored, not typed: "may moc" is "máy móc" (machinery)
 _MEASURES = re.compile(r"(?:người|ngày|tháng|năm|tuần|giờ|lần|bộ|tuổi|thành viên|phần trăm|tiền)\b")
 
@@ -191,7 +194,8 @@ class Asked:
 def _quantity(text: str, unit_after: Callable[[str], str | None], restored: bool) -> Requirement | None:
     """The kind of quantity asked, from the unit after "bao nhiêu"/"mấy", else from the noun asked about."""
     for m in re.finditer(rf"\b{_ASKS_QUANTITY}\b", text):
-        if m.group(0) == "mấy" and (_FEW.search(fold(text[:m.end()])) or leading_few(text, m.start())
+        if m.group(0) == "mấy" and (_FEW.search(fold(text[:m.end()])) or _FEW_US.match(fold(text[m.end():]))
+                                    or leading_few(text, m.start())
                                     or restored and not _MEASURES.match(text[m.end():].strip())):
             continue
         if m.group(0) == "bao lâu":

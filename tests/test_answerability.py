@@ -94,6 +94,8 @@ def test_what_the_documents_never_state_is_named_in_the_requirement(question, wh
     "Tôi cùng mấy hộ hàng xóm muốn lập hợp tác xã trồng rau, cần làm gì?",
     "Mấy hộ trong xóm tính làm chung cái máy gặt, lập tổ hợp tác thì cần hợp đồng gì?",  # opens with "mấy", asks "gì"
     "May nguoi ban trong thon muon gop von mo htx thi lam the nao?",
+    "Nhóm mấy hộ chúng tôi muốn đăng ký tổ hợp tác thì làm thủ tục gì?",  # "mấy hộ chúng tôi": the speakers
+    "may anh em tui toi lap htx thi nop ho so o dau",
     "Hợp tác xã Nông nghiệp có được thành lập doanh nghiệp không?",
     "Theo Luật Hợp tác xã, ai là người đại diện theo pháp luật của hợp tác xã?",
 ])
