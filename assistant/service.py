@@ -28,6 +28,8 @@ from assistant.targets import answer_targets
 
 log = logging.getLogger(__name__)
 ANSWER_CANDIDATES = 8
+STATING_CANDIDATES = 40  # fused passages searched for one that states what is asked, when none of the first do
+STATING_DENSE_RANK = 3   # … among the dense list's first few only (set by hand, not calibrated)
 RERANK_CANDIDATES = 8  # passages the learned order reorders (more let more off-topic passages reach the bar: measured with 12 and 20)
 LLM_PASSAGES = 6   # passages an LLM answer may draw on: what the extractive answer quotes, then the next best
 MAX_SUB_QUESTIONS = 3  # further questions of one message that are answered (each costs an embedding):
@@ -168,6 +170,22 @@ class AssistantService:
         asked = asked_for(terms.typed, terms.text, retriever.unit_after, known_phrase(index), known_act(index),
                           known_body(index))
         stated = [all(states(index, s, r) for r in asked.requirements) for s in scored]
+        if asked.requirements and not any(stated):
+            # what is asked ("bao nhiêu thành viên") stated by none of the fused few: the passage
+            # nearest in meaning joins them when it states it and holds as much of the question as
+            # any of them, though the words ranked it lower ("Tổ hợp tác … do ít nhất 02 thành
+            # viên" is the dense list's first, fused 14th)
+            more = retriever.search(terms, vector, k=STATING_CANDIDATES, dense_vector=self.dense_query(vector))
+            seen = {s.hit.chunk.row for s in scored}
+            near = sorted((h for h in more if h.chunk.row not in seen and h.ranks.get("dense", STATING_DENSE_RANK) <
+                           STATING_DENSE_RANK), key=lambda h: h.ranks["dense"])
+            for h in near:
+                extra = answering.Scored(h, answering.coverage(weights, answering.chunk_terms(index, h.chunk.row, weights)),
+                                         h.score / hits[0].score)
+                if extra.coverage >= max(s.coverage for s in scored) and all(states(index, extra, r)
+                                                                            for r in asked.requirements):
+                    scored, stated = [*scored, extra], [*stated, True]
+                    break
         scored = [scored[i] for i in rerank.order(scored, stated, rerank.question_facts(terms.text))][:n]
         return terms, weights, asked, _current_first(index, scored, vector, weights)
 

@@ -536,3 +536,13 @@ def test_a_step_is_a_clause_that_files_lists_documents_or_sets_a_time_not_a_poin
     units = [AnswerUnit("", body, "", 1), AnswerUnit("", "1. Hồ sơ gồm:", "", 0), AnswerUnit("", item, "1. Hồ sơ gồm:", 1)]
     cut = _trimmed(units)
     assert 150 < len(cut[0].text) <= 302 and cut[1].text == "1. Hồ sơ gồm:" and len(cut[2].text) <= 92
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question", ["Tổ hợp tác cần có bao nhiêu thành viên?", "to hop tac can co may thanh vien"])
+def test_a_count_no_fused_candidate_states_is_found_in_the_passage_nearest_in_meaning(service, question):
+    # khoản 21 Điều 4 ("Tổ hợp tác … do ít nhất 02 thành viên …") is the dense list's first but
+    # fused 14th, behind eight passages naming tổ hợp tác and thành viên without a number:
+    # before, "không nêu con số cụ thể về thành viên"
+    a = service.answer(question)
+    assert a.found and a.citations[0].label in ("khoản 21 Điều 4", "Điều 4") and "02 thành viên" in a.lead
