@@ -32,6 +32,13 @@ _KINDS = (("liên hiệp", re.compile(r"\bliên hiệp hợp tác xã\b")), ("t�
           # ("quỹ chung không chia", "quỹ đầu tư phát triển"): those are of a hợp tác xã
           ("quỹ", re.compile(r"\bquỹ hỗ trợ phát triển\b")),
           ("hợp tác xã", re.compile(r"(?<!liên hiệp )(?<!tổ )\bhợp tác xã\b")))
+# A clause that only hands the matter on ("4. Chính phủ quy định chi tiết Điều này.") says
+# nothing of it; its article's title makes it look close to any question about the article
+_DELEGATION_ONLY = re.compile(r"^\s*\d+\.\s*(?:Chính phủ|Thủ tướng Chính phủ|Bộ trưởng[^.;\n]{0,60}?)\s+"
+                              r"(?:quy định|hướng dẫn|ban hành)[^.;\n]{0,80}\.?\s*$")
+# … unless the question asks who sets the details ("Ai quy định chi tiết …?", "văn bản nào hướng dẫn …")
+_ASKS_REGULATOR = re.compile(r"\b(?:quy định chi tiết|hướng dẫn thi hành|hướng dẫn chi tiết|ai quy định|ai hướng dẫn"
+                             r"|cơ quan nào|văn bản nào|ban hành)\b")
 _YEAR = re.compile(r"(?<![\d/])(?:19|20)\d\d(?![\d/])")
 _MILESTONE = re.compile(r"\b(?:đến|tới) năm (?:19|20)\d\d\b")
 
@@ -46,7 +53,8 @@ def question_facts(question: str) -> dict:
     low = question.lower()
     kinds = _kinds(low)
     return {"kinds": ({k for k in kinds if k != "hợp tác xã"} or kinds),
-            "definition": asks_meaning(question), "years": set(_YEAR.findall(low))}
+            "definition": asks_meaning(question), "years": set(_YEAR.findall(low)),
+            "regulator": bool(_ASKS_REGULATOR.search(low))}
 
 
 def features(scored: list, states: list[bool], asked: dict | None = None) -> np.ndarray:
@@ -114,6 +122,11 @@ def order(scored: list, states: list[bool], asked: dict | None = None) -> list[i
     score = ((f - m["mean"]) / m["scale"]) @ m["weights"] + m["bias"]
     best_first = [int(i) for i in np.argsort(-score, kind="stable")]
     # A passage about another kind of organisation than the one asked about (the liên hiệp's
-    # definition for a question about a hợp tác xã) comes after every other candidate.
+    # definition for a question about a hợp tác xã) comes after every other candidate, and
+    # before it a clause that only hands the matter on, unless who does is what is asked.
     kind = f[:, FEATURES.index("kind")]
-    return [i for i in best_first if kind[i] > 0] + [i for i in best_first if kind[i] == 0]
+    regulator = bool((asked or {}).get("regulator"))
+
+    def group(i: int) -> int:
+        return 2 if kind[i] == 0 else 1 if not regulator and _DELEGATION_ONLY.match(scored[i].hit.chunk.text) else 0
+    return sorted(best_first, key=group)  # stable: the learned order within each group

@@ -546,3 +546,14 @@ def test_a_count_no_fused_candidate_states_is_found_in_the_passage_nearest_in_me
     # before, "không nêu con số cụ thể về thành viên"
     a = service.answer(question)
     assert a.found and a.citations[0].label in ("khoản 21 Điều 4", "Điều 4") and "02 thành viên" in a.lead
+
+
+@pytest.mark.integration
+def test_a_clause_that_only_hands_the_matter_on_does_not_lead_unless_who_does_is_asked(service):
+    # "4. Chính phủ quy định chi tiết Điều này." is short and carries its article's title
+    # ("Giải thể bắt buộc …"): before, it was the first quote and the whole lead
+    a = service.answer("Hợp tác xã bị giải thể bắt buộc khi nào?")
+    assert a.found and "Chính phủ quy định chi tiết" not in a.lead, a.lead
+    assert "Tòa án" in a.answer[:600]
+    asked_who = service.answer("Ai quy định chi tiết về giải thể bắt buộc hợp tác xã?")
+    assert "Chính phủ quy định chi tiết" in asked_who.lead
