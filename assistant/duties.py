@@ -37,10 +37,15 @@ MAX_LISTED = 12  # assignments quoted in a chat answer; the page lists them all
 
 
 ITEM_CHARS = 300  # an assignment in a chat answer: its first sentence up to this; the citation holds it whole
+LIST_ITEM_CHARS = 90  # … and when that line opens a list, each item's first words (as a procedure's steps)
 
 
 def _sentence(text: str) -> str:
-    body = re.sub(r"^\s*(?:[-–•+*]|\d+(?:\.\d+)*[.)])\s*", "", text.split("\n")[0]).strip()
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    body = re.sub(r"^\s*(?:[-–•+*]|\d+(?:\.\d+)*[.)])\s*", "", lines[0]).strip() if lines else ""
+    if body.endswith(":") and len(lines) > 1:
+        # "Ban kiểm soát có nhiệm vụ, quyền hạn sau đây:" is no duty without its items
+        return "\n".join([body, *(f"  {cut(item, LIST_ITEM_CHARS)}" for item in lines[1:])])
     return cut(body, ITEM_CHARS)
 
 

@@ -154,3 +154,13 @@ def test_an_official_who_says_who_they_are_and_asks_about_us_gets_their_bodys_du
     assert a.answer.startswith("- Ủy ban nhân dân")
     # naming no body and asking about "us" is not a duties question
     assert not service.answer("Tôi là nông dân, chúng tôi có trách nhiệm gì khi vào hợp tác xã?").answer.startswith("- ")
+
+
+@pytest.mark.integration
+def test_a_duty_that_opens_a_list_is_answered_with_its_items(service):
+    # before: "- Ban kiểm soát, theo khoản 3 Điều 69 …: Ban kiểm soát có nhiệm vụ, quyền hạn sau đây: [1]",
+    # 109 characters and not one duty, in the text the CLI and Zalo show
+    a = service.answer("ban kiem soat co nhiem vu gi")
+    assert a.found and [c.label for c in a.citations] == ["khoản 3 Điều 69"]
+    assert "a) Kiểm tra việc tuân thủ pháp luật" in a.answer and "k) Nhiệm vụ, quyền hạn khác" in a.answer
+    assert len(a.answer) < 1200
