@@ -784,18 +784,29 @@ def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: Question
 def _best_window(sentence: str, lead: str, weights: dict[str, float], qtype: QuestionType, before: bool) -> str:
     """A sentence longer than the lead: the run of its parts (cut at commas and before "thì")
     that bears most on the question (the earliest of equals), and what follows it within LEAD_MAX."""
-    parts = re.split(r"(?<=,)\s+|\s+(?=thì\s)", sentence)
-    best, best_score = (0, 1), -1.0
+    parts = re.split(r"(?<=,)\s+|\s+(?=thì\s)", sentence)[:MAX_PARTS_READ]
+    # each part read once; a run's terms are its parts' (what spans a comma is not a term)
+    terms_of = weights.terms_of if isinstance(weights, TermWeights) else (lambda t: set(folded_terms(t)))
+    held, around = [terms_of(p) for p in parts], terms_of(lead)
+    # the bonuses _unit_score gives a unit that states a number, a time or a body, when asked
+    bonuses = [(NUMBER_BONUS, qtype.number, _NUMBER), (TIME_BONUS, qtype.time, _TIME), (AGENCY_BONUS, qtype.who, _AGENCY)]
+    stating = [{i for i, (_, asked, rx) in enumerate(bonuses) if asked and rx.search(p)} for p in parts]
+    best, best_score = 0, -1.0
     for a in range(len(parts)):
-        for b in range(a + 1, len(parts) + 1):
-            window = " ".join(parts[a:b])
-            if len(window) > LEAD_MAX - 4 and b > a + 1:
+        terms, length, states = set(around), -1, set()
+        for b in range(a, len(parts)):
+            length += len(parts[b]) + 1
+            if length > LEAD_MAX - 4 and b > a:
                 break
-            score = _unit_score(AnswerUnit("", window, lead), weights, qtype)
+            terms |= held[b]
+            states |= stating[b]
+            score = coverage(weights, terms) + sum(bonuses[i][0] for i in states)
             if score > best_score:
-                best, best_score = (a, b), score
-    a = best[0]  # from there, as much of the sentence as fits
-    return ("… " if a or before else "") + cut(" ".join(parts[a:]), LEAD_MAX)
+                best, best_score = a, score
+    return ("… " if best or before else "") + cut(" ".join(parts[best:]), LEAD_MAX)
+
+
+MAX_PARTS_READ = 40  # parts of one sentence a lead may start at: a long comma list costs a score each
 
 
 _POINT_LINE = re.compile(r"^(?:[a-zđ]\)|-|\+)\s")

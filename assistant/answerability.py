@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.agencies import NAME_HEADS
 from assistant.answer import Scored
 from assistant.asked import Asked, Requirement
 from assistant.index import OpenIndex, per_index
@@ -89,33 +88,6 @@ def known_act(index: OpenIndex):
     def known(act: str) -> bool:
         ref = " ".join(folded_tokens(act))
         return any(ref in f or f in ref for f in forms)
-    return known
-
-
-@per_index
-def _pairs_after_heads(index: OpenIndex) -> frozenset[str]:
-    """Folded, the pairs of syllables the documents write with the last syllable of a state
-    body's head accented as in it ("so_ke" of "Sở Kế hoạch và Đầu tư"; not "so_tai" of "hồ sơ
-    tài chính"), once per index."""
-    lasts = {h.split()[-1] for h in NAME_HEADS}
-    return frozenset(fold(t) for t in index.terms_accented.ids_of if t.count("_") == 1 and t.split("_")[0] in lasts)
-
-
-def known_body(index: OpenIndex):
-    """Whether a state body named without diacritics or in capitals ("so tai chinh") is one the
-    documents name: its head written as a head with the next word, and the rest of its words
-    together in them."""
-    pairs, phrase = _pairs_after_heads(index), known_phrase(index)
-    heads = sorted((fold(h) for h in NAME_HEADS), key=len, reverse=True)
-
-    def known(name: str) -> bool:
-        name = fold(name)
-        head = next((h for h in heads if name.startswith(h + " ")), None)
-        if head is None:
-            return True
-        rest = name[len(head) + 1:].split()
-        last = head.split()[-1]
-        return f"{last}_{rest[0]}" in pairs and phrase(" ".join([last, *rest]))
     return known
 
 

@@ -25,9 +25,10 @@ _NUMBER_WORDS = r"(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươ
 _ASKS_QUANTITY = r"(?:bao nhiêu|mấy|bao lâu)"
 # "mấy" after these is "a few" ("cùng mấy hộ hàng xóm"), not a question (matched folded)
 _FEW = re.compile(r"\b(?:cung|voi|va|ru|moi|nhung|cac|vai)\s+may$")
-# … and before a word or two and "we" ("nhóm mấy hộ chúng tôi", "mấy anh em tụi tôi"): the
-# speakers, not a count asked (matched folded)
-_FEW_US = re.compile(r"^\s*\w+(?:\s+\w+)?\s+(?:chung|tui|bon)\s+(?:toi|em|minh)\b")
+# … and before a household or kin and "we" ("nhóm mấy hộ chúng tôi", "mấy anh em tụi tôi"): the
+# speakers, not a count asked ("cần mấy thành viên chúng tôi mới đủ?" still asks; matched folded)
+_FEW_US = re.compile(r"^\s*(?:ho|ho gia dinh|gia dinh|nha|anh em|chi em|ban|nguoi ban|dua)\s+(?:chung|tui|bon)\s+"
+                     r"(?:toi|em|minh)\b")
 # What "mấy" counts when the accents were restored, not typed: "may moc" is "máy móc" (machinery)
 _MEASURES = re.compile(r"(?:người|ngày|tháng|năm|tuần|giờ|lần|bộ|tuổi|thành viên|phần trăm|tiền)\b")
 
@@ -365,34 +366,37 @@ def _bodies(typed: str, known: Callable[[str], bool]) -> list[str]:
     return out
 
 
-# The same typed without diacritics or in capitals, where capitals do not mark where the name
-# ends: a head opening the subject of a question about duties, the name being the words up to
-# the asking ("so tai chinh co trach nhiem gi"), or the words after "trách nhiệm của" to the end
-# ("nhiem vu cua cuc thue la gi").
-_FOLDED_NAME = r"((?:" + "|".join(sorted((fold(h) for h in NAME_HEADS), key=len, reverse=True)) + r") (?:\w+ ){0,5}?\w+)"
-_DUTY = r"(?:trach nhiem|nhiem vu|vai tro|chuc nang)"
-_FOLDED_BODY = (
-    re.compile(r"^(?:cho (?:toi |em )?hoi )?(?:cac )?" + _FOLDED_NAME + r" (?:(?:tinh|huyen|xa|cap \w+) )?"
-               r"(?:(?:co|phai|duoc giao|se|can) )?(?:nhung |cac )?(?:" + _DUTY + r"|lam gi)\b"),
-    re.compile(r"\b" + _DUTY + r"(?: quyen han)? cua (?:cac )?" + _FOLDED_NAME
-               + r"(?: (?:la gi|gom nhung gi|gom gi|the nao|ra sao|nhu the nao|gi))?$"))
+# The same typed in capitals or in sentence case ("SỞ TÀI CHÍNH CÓ TRÁCH NHIỆM GÌ?", "Sở tài chính
+# có …"), where capitals do not mark where the name ends: a head opening the subject of a question
+# about duties, the name being the words up to the asking, or those after "trách nhiệm của" to the
+# end. Read with diacritics only: folded, "so" is also sổ and số ("so sach", "so von"), "bo" bỏ.
+_NAME_WORD = r"(?!(?:có|là|phải|sẽ|cần|được|nào|gì|của|và|thì|ở|tại|về|trong|với|cấp|tỉnh|huyện|xã)\b)\w+"
+_ASKED_NAME = (r"((?:" + "|".join(sorted(NAME_HEADS, key=len, reverse=True)) + r")(?! phận\b| máy\b)"
+               r"(?: " + _NAME_WORD + r"){1,6})")
+_DUTY = r"(?:trách nhiệm|nhiệm vụ|vai trò|chức năng)"
+_ASKED_BODY = (
+    re.compile(r"^(?:cho (?:tôi |em )?hỏi )?(?:các )?" + _ASKED_NAME + r" (?:(?:tỉnh|huyện|xã|cấp \w+) )?"
+               r"(?:(?:có|phải|được giao|sẽ|cần) )?(?:những |các )?(?:" + _DUTY + r"|làm gì)\b"),
+    re.compile(r"\b" + _DUTY + r"(?: quyền hạn)? của (?:các )?" + _ASKED_NAME
+               + r"(?: (?:là gì|gồm những gì|gồm gì|thế nào|ra sao|như thế nào|gì))?$"))
 
 
-def _folded_bodies(typed: str) -> list[str]:
-    """Bodies a question typed without diacritics or in capitals names by their proper name
-    ("so tai chinh", "sở tài chính"); none when it is written with diacritics in mixed case (_bodies
-    reads those by their capitals)."""
-    lowered = typed.lower()
-    if lowered != fold(lowered) and not typed.isupper():
+def _asked_bodies(typed: str) -> list[str]:
+    """Bodies a question with diacritics names by their proper name where its capitals do not say
+    where the name ends (all capitals, or only the first word's): "sở tài chính"."""
+    if typed.lower() == fold(typed.lower()):
         return []
     out = []
-    for sentence in re.split(r"[.?!;,]+", lowered):
+    for sentence in re.split(r"[.?!;,]+", typed):
         words = re.findall(r"\w+", sentence)
-        folded = " ".join(fold(w) for w in words)
-        found = next((m for m in (rx.search(folded) for rx in _FOLDED_BODY) if m), None)
-        if found:  # as typed, lower case ("sở tài chính" from capitals)
-            first = folded[:found.start(1)].count(" ")
-            out.append(" ".join(words[first:first + found.group(1).count(" ") + 1]))
+        lowered = " ".join(words).lower()
+        found = next((m for m in (rx.search(lowered) for rx in _ASKED_BODY) if m), None)
+        if not found:
+            continue
+        first = lowered[:found.start(1)].count(" ")
+        name = words[first:first + found.group(1).count(" ") + 1]
+        if sentence.isupper() or not any(w.isupper() and len(w) > 1 for w in name):  # "Sở KH&ĐT": left alone
+            out.append(found.group(1))
     return out
 
 
@@ -403,8 +407,7 @@ def _capitalised(word: str) -> bool:
 
 
 def asked_for(typed: str, text: str, unit_after: Callable[[str], str | None],
-              known_phrase: Callable[[str], bool], known_act: Callable[[str], bool] = lambda _: True,
-              known_body: Callable[[str], bool] = lambda _: True) -> Asked:
+              known_phrase: Callable[[str], bool], known_act: Callable[[str], bool] = lambda _: True) -> Asked:
     """The requirements a passage must meet to answer the question.
 
     `typed` is the question as typed (its capitals tell names), `text` the question with
@@ -434,8 +437,9 @@ def asked_for(typed: str, text: str, unit_after: Callable[[str], str | None],
             # none says what it does (another body's duties, "Bộ Tài chính", are not its answer)
             reqs.append(Requirement(f"gì về «{body}» (không văn bản nào nhắc đến cơ quan này)",
                                     NEVER))
-    for body in _folded_bodies(normalize(typed_ask)):
-        if not known_body(body):
+    named = {b.lower() for b in _bodies(normalize(typed_ask), known_phrase)}
+    for body in _asked_bodies(normalize(typed_ask)):
+        if body not in named and not known_phrase(body):
             reqs.append(Requirement(f"gì về «{body}» (không văn bản nào nhắc đến cơ quan này)", NEVER))
     for m in _ACT.finditer(normalize(typed_ask)):
         act = f"{m.group('kind')} {m.group('name')}".strip()

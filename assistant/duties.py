@@ -37,7 +37,8 @@ MAX_LISTED = 12  # assignments quoted in a chat answer; the page lists them all
 
 
 ITEM_CHARS = 300  # an assignment in a chat answer: its first sentence up to this; the citation holds it whole
-LIST_ITEM_CHARS = 90  # … and when that line opens a list, each item's first words (as a procedure's steps)
+LIST_ITEM_CHARS = 90  # … and when that line opens a list, each item's first words (as a procedure's steps),
+MAX_ITEMS = 12        # at most this many (set by hand, not calibrated)
 
 
 def _sentence(text: str) -> str:
@@ -45,7 +46,8 @@ def _sentence(text: str) -> str:
     body = re.sub(r"^\s*(?:[-–•+*]|\d+(?:\.\d+)*[.)])\s*", "", lines[0]).strip() if lines else ""
     if body.endswith(":") and len(lines) > 1:
         # "Ban kiểm soát có nhiệm vụ, quyền hạn sau đây:" is no duty without its items
-        return "\n".join([body, *(f"  {cut(item, LIST_ITEM_CHARS)}" for item in lines[1:])])
+        items = [f"  {cut(item, LIST_ITEM_CHARS)}" for item in lines[1:MAX_ITEMS + 1]]
+        return "\n".join([body, *items, *(["  …"] if len(lines) > MAX_ITEMS + 1 else [])])
     return cut(body, ITEM_CHARS)
 
 
@@ -107,11 +109,11 @@ def asked_agencies(index: OpenIndex, question: str) -> list[str]:
 
 
 def answer_duties(index: OpenIndex, question: str) -> Answer | None:
-    question, named = agencies.as_socio_political(question)
-    if named and not _TOPIC.search(fold(question)):
-        return None
-    asked = asked_agencies(index, question)
-    if not asked or named and agencies.key(agencies.SOCIO_POLITICAL) not in asked:
+    as_class, named = agencies.as_socio_political(question)
+    asked = asked_agencies(index, as_class) if named and _TOPIC.search(fold(question)) else []
+    if agencies.key(agencies.SOCIO_POLITICAL) not in asked:  # named on the way, if at all
+        named, asked = "", asked_agencies(index, question)
+    if not asked:
         return None
     rows = [r for r, k in zip(index.responsibilities, _keyed(index)[0]) if any(agencies.matches(k, a) for a in asked)]
     if not rows or any(agencies.key(r["agency"]) not in agencies.key(r["text"]) for r in rows):
@@ -144,5 +146,5 @@ def answer_duties(index: OpenIndex, question: str) -> Answer | None:
     text = "\n".join(lines) + tail
     if named:  # what is listed is the class's, and the answer says so
         text = (f"Các văn bản không giao việc riêng cho {named}; {named} là một {agencies.SOCIO_POLITICAL}, "
-                f"nên đây là các việc các văn bản giao cho {agencies.SOCIO_POLITICAL}:\n{text}")
+                f"nên dưới đây có các việc các văn bản giao cho {agencies.SOCIO_POLITICAL}:\n{text}")
     return Answer(text, True, citations, passages=lines, rows=[])

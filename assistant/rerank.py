@@ -35,7 +35,8 @@ _KINDS = (("liên hiệp", re.compile(r"\bliên hiệp hợp tác xã\b")), ("t�
 # A clause that only hands the matter on ("4. Chính phủ quy định chi tiết Điều này.") says
 # nothing of it; its article's title makes it look close to any question about the article
 _DELEGATION_ONLY = re.compile(r"^\s*\d+\.\s*(?:Chính phủ|Thủ tướng Chính phủ|Bộ trưởng[^.;\n]{0,60}?)\s+"
-                              r"(?:quy định|hướng dẫn|ban hành)[^.;\n]{0,80}\.?\s*$")
+                              r"(?:quy định chi tiết|hướng dẫn thi hành|hướng dẫn chi tiết)[^.;\n]{0,40}?"
+                              r"\b(?:Điều|khoản|Chương|Mục|Luật|Nghị định) này\.?\s*$")
 # … unless the question asks who sets the details ("Ai quy định chi tiết …?", "văn bản nào hướng dẫn …")
 _ASKS_REGULATOR = re.compile(r"\b(?:quy định chi tiết|hướng dẫn thi hành|hướng dẫn chi tiết|ai quy định|ai hướng dẫn"
                              r"|cơ quan nào|văn bản nào|ban hành)\b")

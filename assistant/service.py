@@ -12,8 +12,8 @@ import numpy as np
 
 from assistant import answer as answering
 from assistant import currency, procedure, query_adapter, rerank
-from assistant.answerability import judge, known_act, known_body, known_phrase, states
-from assistant.asked import asked_for
+from assistant.answerability import judge, known_act, known_phrase, states
+from assistant.asked import NEVER, asked_for
 from assistant.config import Settings
 from assistant.conversation import is_follow_up, rewrite
 from assistant.admission import EmbeddingQueue
@@ -167,10 +167,9 @@ class AssistantService:
         hits = retriever.search(terms, vector, k=max(n, RERANK_CANDIDATES), dense_vector=self.dense_query(vector))
         weights = answering.query_weights(index, terms)
         scored = answering.rank_evidence(index, hits, weights)
-        asked = asked_for(terms.typed, terms.text, retriever.unit_after, known_phrase(index), known_act(index),
-                          known_body(index))
+        asked = asked_for(terms.typed, terms.text, retriever.unit_after, known_phrase(index), known_act(index))
         stated = [all(states(index, s, r) for r in asked.requirements) for s in scored]
-        if asked.requirements and not any(stated):
+        if asked.requirements and not any(stated) and all(r.pattern != NEVER for r in asked.requirements):
             # what is asked ("bao nhiêu thành viên") stated by none of the fused few: the passage
             # nearest in meaning joins them when it states it and holds as much of the question as
             # any of them, though the words ranked it lower ("Tổ hợp tác … do ít nhất 02 thành

@@ -164,3 +164,10 @@ def test_a_duty_that_opens_a_list_is_answered_with_its_items(service):
     assert a.found and [c.label for c in a.citations] == ["khoản 3 Điều 69"]
     assert "a) Kiểm tra việc tuân thủ pháp luật" in a.answer and "k) Nhiệm vụ, quyền hạn khác" in a.answer
     assert len(a.answer) < 1200
+
+
+@pytest.mark.integration
+def test_a_socio_political_organisation_named_on_the_way_leaves_the_body_asked_about(service):
+    a = service.answer("Tôi là cán bộ Hội Nông dân, Ủy ban nhân dân các cấp có trách nhiệm gì về hợp tác xã?")
+    assert a.found and a.answer.startswith("- Ủy ban nhân dân các cấp")
+    assert {c.label for c in a.citations} == {"khoản 4 Điều 113", "khoản 5 Điều 113"}
