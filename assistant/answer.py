@@ -202,16 +202,19 @@ def rank_evidence(index: OpenIndex, hits: list[Hit], weights: dict[str, float]) 
 
 
 def _unit_score(unit: AnswerUnit, weights: dict[str, float], qtype: QuestionType) -> float:
-    text = unit.text
-    joined = text + " " + unit.lead
+    joined = unit.text + " " + unit.lead
     s = coverage(weights, weights.terms_of(joined) if isinstance(weights, TermWeights) else set(folded_terms(joined)))
-    if qtype.number and _NUMBER.search(text):
-        s += NUMBER_BONUS
-    if qtype.time and _TIME.search(text):
-        s += TIME_BONUS
-    if qtype.who and _AGENCY.search(text):
-        s += AGENCY_BONUS
+    for bonus in _stating(unit.text, qtype).values():  # added one by one, as always: ties stay ties
+        s += bonus
     return s
+
+
+def _stating(text: str, qtype: QuestionType) -> dict[str, float]:
+    """The bonuses a text earns by stating what kind of thing the question asks: a number, a
+    time, a body."""
+    asked = (("number", qtype.number, _NUMBER, NUMBER_BONUS), ("time", qtype.time, _TIME, TIME_BONUS),
+             ("who", qtype.who, _AGENCY, AGENCY_BONUS))
+    return {name: bonus for name, wanted, rx, bonus in asked if wanted and rx.search(text)}
 
 
 def select_units(chunk_units: list[AnswerUnit], text: str, weights: dict[str, float],
@@ -788,19 +791,17 @@ def _best_window(sentence: str, lead: str, weights: dict[str, float], qtype: Que
     # each part read once; a run's terms are its parts' (what spans a comma is not a term)
     terms_of = weights.terms_of if isinstance(weights, TermWeights) else (lambda t: set(folded_terms(t)))
     held, around = [terms_of(p) for p in parts], terms_of(lead)
-    # the bonuses _unit_score gives a unit that states a number, a time or a body, when asked
-    bonuses = [(NUMBER_BONUS, qtype.number, _NUMBER), (TIME_BONUS, qtype.time, _TIME), (AGENCY_BONUS, qtype.who, _AGENCY)]
-    stating = [{i for i, (_, asked, rx) in enumerate(bonuses) if asked and rx.search(p)} for p in parts]
+    stating = [_stating(p, qtype) for p in parts]
     best, best_score = 0, -1.0
     for a in range(len(parts)):
-        terms, length, states = set(around), -1, set()
+        terms, length, states = set(around), -1, {}
         for b in range(a, len(parts)):
             length += len(parts[b]) + 1
             if length > LEAD_MAX - 4 and b > a:
                 break
             terms |= held[b]
             states |= stating[b]
-            score = coverage(weights, terms) + sum(bonuses[i][0] for i in states)
+            score = coverage(weights, terms) + sum(states.values())
             if score > best_score:
                 best, best_score = a, score
     return ("… " if best or before else "") + cut(" ".join(parts[best:]), LEAD_MAX)
