@@ -149,7 +149,12 @@ def classify(question: str) -> QuestionType:
     who = _has(f, "ai", "co quan nao", "don vi nao", "cap nao", "so nao", "ban nao", "to chuc nao",
                "chu tri", "tham quyen", "trach nhiem")
     listing = _has(f, "gom", "bao gom", "nhung gi", "nhung ai", "nhung truong hop", "cac truong hop",
-                   "nhung noi dung", "giay to", "ho so", "dieu kien", "quyen", "nghia vu", "nhiem vu",
+                   "nhung noi dung", "giay to", "ho so", "dieu kien", "nghia vu", "nhiem vu",
+                   # the rights of someone ("có quyền gì", "quyền và nghĩa vụ", "quyền hạn"), not a
+                   # right to do one thing ("Ai có quyền khai trừ …?", "có quyền đòi xem sổ sách
+                   # không?"), an authorisation ("ủy quyền") or "thẩm quyền" (a who-question)
+                   r"(?<!uy )(?<!tham )quyen(?= (?:han|va|gi|nao|cua|loi|la|gom|bao gom|nhu the nao|ra sao)\b|\s*[?.!,;]|\s*$)",
+                   r"(?:nhung|cac) quyen",
                    "nhung viec", "cac buoc", "thu tuc", "ho tro gi", "ho tro nhung", "nhu the nao",
                    r"nhung(?: \w+){1,4} nao",
                    # "có chính sách gì hỗ trợ", "được ưu đãi gì": what a policy gives is its list

@@ -170,6 +170,23 @@ def test_asking_what_a_policy_gives_is_a_list(q):
     assert classify(q).listing
 
 
+@pytest.mark.parametrize("q", ["Thành viên có quyền gì?", "Thành viên hợp tác xã có những quyền nào?",
+                               "Quyền và nghĩa vụ của thành viên?", "quyen cua thanh vien lien ket",
+                               "Cơ quan đăng ký kinh doanh có những nhiệm vụ, quyền hạn gì?"])
+def test_asking_someone_s_rights_is_a_list(q):
+    assert classify(q).listing
+
+
+@pytest.mark.parametrize("q", ["Ai có quyền khai trừ thành viên?",
+                               "kiem soat vien co quyen doi xem so sach khong",
+                               "Tôi ủy quyền cho vợ đi họp thay có được không?",
+                               "Cơ quan nào có thẩm quyền cấp giấy chứng nhận?"])
+def test_a_right_to_do_one_thing_is_not_a_list(q):
+    # a list question is answered with every item of an enumeration, up to a whole article:
+    # "Ai có quyền khai trừ …?" got all 17 contents of a cooperative's charter (4,170 characters)
+    assert not classify(q).listing
+
+
 def test_a_policy_named_without_asking_what_it_gives_is_not_a_list():
     assert not classify("Chính sách hỗ trợ đất đai có hiệu lực từ khi nào?").listing
 
