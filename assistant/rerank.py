@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.definitions import asks_meaning
+from assistant.text import fold
 
 RESOURCE = Path(__file__).resolve().parent / "resources" / "ranker.json"
 FEATURES = ("fused", "rank", "dense", "gap", "coverage", "words", "folded", "dense_rank", "learned", "states",
@@ -40,6 +41,15 @@ _DELEGATION_ONLY = re.compile(r"^\s*\d+\.\s*(?:Chính phủ|Thủ tướng Chín
 # … unless the question asks who sets the details ("Ai quy định chi tiết …?", "văn bản nào hướng dẫn …")
 _ASKS_REGULATOR = re.compile(r"\b(?:quy định chi tiết|hướng dẫn thi hành|hướng dẫn chi tiết|ai quy định|ai hướng dẫn"
                              r"|cơ quan nào|văn bản nào|ban hành)\b")
+# "Ai quyết định …?", "Cơ quan nào cấp …?" ask for someone who acts (folded text; not "trách
+# nhiệm gì", which asks what a body must do)
+_ASKS_ACTOR = re.compile(r"\b(?:ai|co quan nao|don vi nao|cap nao|so nao|ban nao|tham quyen)\b")
+# … and a passage answers such a question only when it names one: a body of the cooperative or
+# of the state, a court, a founder (the capitalised heads are case-sensitive: "bộ hồ sơ" is no Bộ)
+_ACTOR = re.compile(r"\b(?:[Đđ]ại hội thành viên|[Hh]ội đồng quản trị|[Gg]iám đốc|[Bb]an kiểm soát|[Kk]iểm soát viên"
+                    r"|[Cc]hủ tịch|người đại diện theo pháp luật|[Hh]ội nghị thành lập|sáng lập viên|[Cc]ơ quan"
+                    r"|Ủy ban|Sở|Bộ|Chính phủ|Thủ tướng|Tòa án|Liên minh|Phòng|Quốc hội|Hội đồng nhân dân|Tỉnh ủy"
+                    r"|Mặt trận)\b")
 _YEAR = re.compile(r"(?<![\d/])(?:19|20)\d\d(?![\d/])")
 _MILESTONE = re.compile(r"\b(?:đến|tới) năm (?:19|20)\d\d\b")
 
@@ -55,7 +65,7 @@ def question_facts(question: str) -> dict:
     kinds = _kinds(low)
     return {"kinds": ({k for k in kinds if k != "hợp tác xã"} or kinds),
             "definition": asks_meaning(question), "years": set(_YEAR.findall(low)),
-            "regulator": bool(_ASKS_REGULATOR.search(low))}
+            "regulator": bool(_ASKS_REGULATOR.search(low)), "actor": bool(_ASKS_ACTOR.search(fold(low)))}
 
 
 def features(scored: list, states: list[bool], asked: dict | None = None) -> np.ndarray:
@@ -69,10 +79,19 @@ def features(scored: list, states: list[bool], asked: dict | None = None) -> np.
     rows = []
     for i, s in enumerate(scored):
         ranks = s.hit.ranks
+        # who acts is what an "Ai …?" question asks for: a passage naming nobody does not state it
+        # ("1. Tự nguyện tham gia và mở rộng kết nạp thành viên." for "Ai quyết định kết nạp …?")
+        stated = states[i] and (not asked.get("actor") or _names_actor(s.hit.chunk))
         rows.append([s.score, 1 / (1 + i), s.hit.dense, s.hit.dense - top_dense, s.coverage]
                     + [1 / (1 + ranks[name]) if name in ranks else 0.0 for name in _LISTS]
-                    + [float(states[i])] + _matches(s.hit.chunk, asked))
+                    + [float(stated)] + _matches(s.hit.chunk, asked))
     return np.asarray(rows, dtype=np.float64)
+
+
+def _names_actor(chunk) -> bool:
+    """Whether the passage or the line it hangs from names someone who acts ("9. Thông qua việc
+    kết nạp …" under "Đại hội thành viên quyết định …" does)."""
+    return bool(_ACTOR.search(chunk.text) or (len(chunk.path) > 1 and _ACTOR.search(chunk.path[-1])))
 
 
 def _subject(text: str) -> str:

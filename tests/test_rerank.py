@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.rerank import _matches, question_facts
+from assistant.rerank import FEATURES, _matches, features, question_facts
 
 pytestmark = pytest.mark.unit
 
@@ -56,3 +56,31 @@ def test_a_clause_that_names_no_kind_is_about_what_its_article_title_names():
     # a clause's own subject still decides over its title
     own = passage("8. Liên hiệp hợp tác xã là tổ chức kinh tế tập thể", "Điều 4. Giải thích từ ngữ")
     assert _matches(own, asked)[0] == 0.0
+
+
+def _candidate(text: str, *path: str):
+    hit = SimpleNamespace(chunk=passage(text, *path), dense=0.88, ranks={"dense": 0})
+    return SimpleNamespace(hit=hit, score=1.0, coverage=0.6)
+
+
+@pytest.mark.parametrize("question", ["Ai quyết định kết nạp thành viên mới?",
+                                      "co quan nao cap giay chung nhan dang ky to hop tac"])
+def test_a_who_question_is_stated_only_by_a_passage_naming_someone_who_acts(question):
+    # "1. Tự nguyện tham gia và mở rộng kết nạp thành viên." shares the words but names nobody;
+    # a clause under "Thẩm quyền của Đại hội thành viên" names who decides
+    asked = question_facts(question)
+    assert asked["actor"]
+    principle = _candidate("1. Tự nguyện tham gia và mở rộng kết nạp thành viên.", "Điều 8. Nguyên tắc tổ chức, hoạt động")
+    assembly = _candidate("9. Thông qua việc kết nạp hoặc chấm dứt tư cách thành viên chính thức",
+                          "Điều 70. Thẩm quyền của Đại hội thành viên")
+    office = _candidate("2. … cơ quan đăng ký kinh doanh cấp huyện trao giấy biên nhận", "Điều 58. Đăng ký tổ hợp tác")
+    rows = features([principle, assembly, office], [True, True, True], asked)
+    assert list(rows[:, FEATURES.index("states")]) == [0.0, 1.0, 1.0]
+
+
+def test_a_question_about_what_a_body_must_do_does_not_ask_for_an_actor():
+    # "Sở … có trách nhiệm gì?" and "bộ hồ sơ gồm những gì?" ask for duties and documents
+    assert not question_facts("Ủy ban nhân dân cấp xã có trách nhiệm gì?")["actor"]
+    asked = question_facts("Bộ hồ sơ đăng ký gồm những gì?")
+    rows = features([_candidate("a) bộ hồ sơ gồm giấy đề nghị", "Điều 42. Hồ sơ")], [True], asked)
+    assert rows[0, FEATURES.index("states")] == 1.0
