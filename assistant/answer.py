@@ -566,7 +566,10 @@ def _follow_pointer(index: OpenIndex, parts: list[Scored], weights: dict[str, fl
     it (in the place of the last passages when the answer is full), unless already quoted: the
     best passage's pointer, or another passage's pointer to another document (the Decree
     handing a procedure to the Law: "thực hiện theo quy định tại Điều 42 Luật Hợp tác xã").
-    A further passage's pointer within its own article follows what only joined on a looser bar."""
+    A further passage's pointer within its own article follows what only joined on a looser bar,
+    and a further passage's pointer takes the place of the passages after it, never more: the
+    fourth passage's pointer to a procedure had grown an answer about who represents a
+    cooperative to six quotes."""
     quoted = {p.hit.chunk.row for p in parts}
     for i, part in enumerate(parts):
         units = select_units(part.hit.chunk.units, part.hit.chunk.text, weights, qtype)
@@ -581,7 +584,7 @@ def _follow_pointer(index: OpenIndex, parts: list[Scored], weights: dict[str, fl
             best = {c.row for c in sorted(targets, key=lambda c: -held[id(c)])[:MAX_FOLLOWED]}
             targets = [c for c in targets if c.row in best]
         followed = [Scored(Hit(c, 0.0, 0.0, {}), part.coverage, part.score) for c in targets]
-        return (parts[:i + 1] + followed + parts[i + 1:])[:max(MAX_PARTS, i + 1 + len(followed))]
+        return (parts[:i + 1] + followed + parts[i + 1:])[:max(MAX_PARTS, i + 1 + len(followed)) if i == 0 else MAX_PARTS]
     return parts
 
 

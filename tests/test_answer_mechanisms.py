@@ -236,6 +236,19 @@ def test_a_clause_that_only_points_is_followed_to_the_clause_it_names(service, q
 
 
 @pytest.mark.integration
+def test_a_further_passage_s_pointer_does_not_grow_the_answer_past_its_passages(service):
+    # the 4th passage (khoản 4 Điều 39 Nghị định: "… thực hiện theo quy định tại Điều 47 Luật")
+    # was followed to two clauses of the change-registration procedure, which named the
+    # registration office, which brought the clause saying which office that is: six quotes,
+    # 4,072 characters, for "who is the legal representative"
+    from assistant.answer import MAX_PARTS
+    answer = service.answer("Ai là người đại diện theo pháp luật của hợp tác xã?")
+    assert answer.found and answer.citations[0].label.endswith("Điều 11"), [c.label for c in answer.citations]
+    assert len(answer.citations) <= MAX_PARTS and "Điều 47" not in {c.label for c in answer.citations}
+    assert len(answer.answer) < 2500
+
+
+@pytest.mark.integration
 def test_only_a_pointer_that_is_the_whole_clause_is_followed(service):
     from assistant.answer import pointed_clause, pointed_provisions
     index = service.index()
