@@ -42,8 +42,10 @@ _DELEGATION_ONLY = re.compile(r"^\s*\d+\.\s*(?:Chính phủ|Thủ tướng Chín
 _ASKS_REGULATOR = re.compile(r"\b(?:quy định chi tiết|hướng dẫn thi hành|hướng dẫn chi tiết|ai quy định|ai hướng dẫn"
                              r"|cơ quan nào|văn bản nào|ban hành)\b")
 # "Ai quyết định …?", "Cơ quan nào cấp …?" ask for someone who acts (folded text; not "trách
-# nhiệm gì", which asks what a body must do)
-_ASKS_ACTOR = re.compile(r"\b(?:ai|co quan nao|don vi nao|cap nao|so nao|ban nao|tham quyen)\b")
+# nhiệm gì", which asks what a body must do, nor "thu hút những ai" — which people —, "chưa ai
+# biết", "đã có ai đăng ký chưa")
+_ASKS_ACTOR = re.compile(r"(?<!nhung )(?<!chua )(?<!co )\bai\b|\b(?:co quan nao|don vi nao|cap nao|so nao|ban nao"
+                         r"|tham quyen)\b")
 # … and a passage answers such a question only when it names one: a body of the cooperative or
 # of the state, a court, a founder (the capitalised heads are case-sensitive: "bộ hồ sơ" is no Bộ)
 _ACTOR = re.compile(r"\b(?:[Đđ]ại hội thành viên|[Hh]ội đồng quản trị|[Gg]iám đốc|[Bb]an kiểm soát|[Kk]iểm soát viên"

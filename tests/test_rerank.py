@@ -81,6 +81,10 @@ def test_a_who_question_is_stated_only_by_a_passage_naming_someone_who_acts(ques
 def test_a_question_about_what_a_body_must_do_does_not_ask_for_an_actor():
     # "Sở … có trách nhiệm gì?" and "bộ hồ sơ gồm những gì?" ask for duties and documents
     assert not question_facts("Ủy ban nhân dân cấp xã có trách nhiệm gì?")["actor"]
+    # … nor "những ai" (which people), "chưa ai / có ai" (anyone)
+    assert not question_facts("Tỉnh muốn thu hút những ai tham gia kinh tế tập thể?")["actor"]
+    assert not question_facts("Sản phẩm ngon mà chưa ai biết thì làm sao?")["actor"]
+    assert not question_facts("Tên này đã có ai đăng ký chưa?")["actor"]
     asked = question_facts("Bộ hồ sơ đăng ký gồm những gì?")
     rows = features([_candidate("a) bộ hồ sơ gồm giấy đề nghị", "Điều 42. Hồ sơ")], [True], asked)
     assert rows[0, FEATURES.index("states")] == 1.0
