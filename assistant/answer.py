@@ -634,10 +634,12 @@ def yes_no(question: str, quote: str) -> str | None:
     pos = text.find(" " + phrase) if text.startswith(phrase) is False else 0
     if pos < 0:
         return None
-    before = text[max(0, pos - 30):pos]
-    if any(" " + " ".join(folded_tokens(n)) in " " + before for n in _NEGATIONS):
+    # the words before it read with their diacritics (a folded syllable has as many letters):
+    # "cấm" forbids, "cầm cố, thế chấp, tặng cho, cho thuê tài sản" does not
+    before = " ".join(tokens(quote))[max(0, pos - 30):pos]
+    if any(" " + n in " " + before for n in _NEGATIONS):
         return "Không"
-    if " duoc" in before[-12:] or " phai" in before[-12:] or " co quyen" in before or pos == 0:
+    if " được" in before[-12:] or " phải" in before[-12:] or " có quyền" in before or pos == 0:
         return "Có"
     return None
 
@@ -738,7 +740,9 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
     else:
         text = _best_sentences(best, weights, qtype)
     text = _MARKER.sub("", text)
-    verdict = yes_no(question, first.quote) if qtype.yesno and question else None
+    # the verdict rests on the lines shown with it, not on another line of the provision
+    # ("… có được ủy quyền không?" got "Có" from the chairman's duty to delegate in the lead-in)
+    verdict = yes_no(question, text) if qtype.yesno and question else None
     return f"{verdict} — {text} [{first.n}]" if verdict else f"{text} [{first.n}]"
 
 

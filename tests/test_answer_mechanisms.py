@@ -570,3 +570,14 @@ def test_a_clause_that_only_hands_the_matter_on_does_not_lead_unless_who_does_is
     assert "Tòa án" in a.answer[:600]
     asked_who = service.answer("Ai quy định chi tiết về giải thể bắt buộc hợp tác xã?")
     assert "Chính phủ quy định chi tiết" in asked_who.lead
+
+
+@pytest.mark.integration
+def test_a_verdict_rests_on_the_lead_it_stands_before(service):
+    # "Có" came from the lead-in "Chủ tịch Hội đồng quản trị vắng mặt … thì phải ủy quyền", shown
+    # above a point about electing a chairman: the verdict must be about the lines it heads
+    answer = service.answer("Thành viên vắng mặt đại hội có được ủy quyền không?")
+    if answer.found and answer.lead.startswith(("Có —", "Không —")):
+        assert "ủy quyền" in answer.lead, answer.lead
+    kept = service.answer("Nếu hợp tác xã không được cấp đăng ký thì lệ phí đăng ký kinh doanh đã nộp có được trả lại không?")
+    assert kept.lead.startswith("Không — ") and "không được hoàn trả" in kept.lead, kept.lead

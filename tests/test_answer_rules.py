@@ -18,6 +18,9 @@ pytestmark = pytest.mark.unit
      "1. Hợp tác xã, liên hiệp hợp tác xã được thành lập doanh nghiệp", "Có"),
     ("16 tuổi có được vào hợp tác xã không?", "a) Cá nhân là công dân Việt Nam từ đủ 18 tuổi trở lên", None),
     ("Hợp tác xã cần bao nhiêu thành viên?", "ít nhất 05 thành viên chính thức", None),
+    # "cầm cố" folds to what "cấm" folds to: a list of pledges is no prohibition
+    ("Hợp tác xã có được cho thuê tài sản không?", "đ) Cầm cố, thế chấp, tặng cho, cho thuê tài sản;", None),
+    ("Hợp tác xã có được cho thuê tài sản không?", "Hợp tác xã bị cấm cho thuê tài sản", "Không"),
 ])
 def test_yes_no_only_when_the_passage_says_it(question, quote, verdict):
     assert yes_no(question, quote) == verdict
@@ -38,3 +41,4 @@ def test_label_matching_is_by_unit(expected, cited, ok):
 def test_facts_are_matched_without_case_or_accents():
     assert facts_present("Ít nhất 05 thành viên CHÍNH THỨC", [["05 thanh vien"], ["chính thức"]])
     assert not facts_present("ít nhất 05 thành viên", [["05 thành viên"], ["03 hợp tác xã", "3 hợp tác xã"]])
+
