@@ -149,7 +149,12 @@ def classify(question: str) -> QuestionType:
     who = _has(f, "ai", "co quan nao", "don vi nao", "cap nao", "so nao", "ban nao", "to chuc nao",
                "chu tri", "tham quyen", "trach nhiem")
     listing = _has(f, "gom", "bao gom", "nhung gi", "nhung ai", "nhung truong hop", "cac truong hop",
-                   "nhung noi dung", "giay to", "ho so", "dieu kien", "nghia vu", "nhiem vu",
+                   "nhung noi dung",
+                   # the papers, conditions, duties asked for ("hồ sơ … gồm những gì", "điều kiện để
+                   # được cấp giấy … là gì", "giấy tờ gì"), not named on the way to another question
+                   # ("nộp hồ sơ ở đâu", "tài liệu trong hồ sơ … thì phải làm thế nào")
+                   r"(?:ho so|giay to|dieu kien|nghia vu|nhiem vu)(?:,?\s+\w+){0,10}?\s+(?:gi|nao)\b(?!\s+(?:o|tai)\b)",
+                   r"^(?:ho so|giay to|dieu kien|nghia vu|nhiem vu)(?:,?\s+\w+){0,10}\s*[?.!]*$",
                    # the rights of someone ("có quyền gì", "quyền và nghĩa vụ", "quyền hạn"), not a
                    # right to do one thing ("Ai có quyền khai trừ …?", "có quyền đòi xem sổ sách
                    # không?"), an authorisation ("ủy quyền") or "thẩm quyền" (a who-question)

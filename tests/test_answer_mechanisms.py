@@ -364,7 +364,7 @@ def test_one_sentence_longer_than_the_lead_leads_from_its_part_that_answers():
     assert lead[2:-4] in quote  # the documents' words, from a part's start: nothing added
     # a sentence that fits is not cut into parts
     short = "2. Hộ gia đình có người đại diện theo quy định của pháp luật, được vào hợp tác xã."
-    assert _lead(short, "ho gia dinh", "Hộ gia đình có được vào không?").startswith("2. Hộ gia đình")
+    assert _lead(short, "ho gia dinh", "Hộ gia đình có được vào không?").startswith("Có — 2. Hộ gia đình")
 
 
 @pytest.mark.unit

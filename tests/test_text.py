@@ -177,6 +177,26 @@ def test_asking_someone_s_rights_is_a_list(q):
     assert classify(q).listing
 
 
+@pytest.mark.parametrize("q", ["ho so dang ky thanh lap hop tac xa gom nhung gi",
+                               "Điều kiện để được cấp giấy chứng nhận đăng ký HTX là gì vậy anh?",
+                               "Cơ quan đăng ký kinh doanh cấp huyện có những nhiệm vụ, quyền hạn gì?",
+                               "Thành lập hợp tác xã cần giấy tờ gì?", "Hồ sơ đăng ký tổ hợp tác?",
+                               "Thành viên có nghĩa vụ nào?"])
+def test_asking_for_the_papers_conditions_or_duties_is_a_list(q):
+    assert classify(q).listing
+
+
+@pytest.mark.parametrize("q", ["HTX muốn mở chi nhánh ở huyện khác thì nộp hồ sơ ở đâu, mấy ngày thì được cấp giấy?",
+                               "Trong bộ hồ sơ đăng ký hợp tác xã có một tài liệu bằng tiếng Anh thì phải làm thế nào?",
+                               "Nộp hồ sơ đăng ký hợp tác xã qua mạng thì file tài liệu phải ở định dạng gì?",
+                               "Theo quy định mới, cơ quan nào tiếp nhận hồ sơ và cấp giấy chứng nhận đăng ký hợp tác xã?",
+                               "HTX có phải tạo điều kiện cho người lao động tham gia không?"])
+def test_papers_named_on_the_way_to_another_question_are_no_list(q):
+    # a list question gets every item of an enumeration and its lead is the list's heads: "tài
+    # liệu bằng tiếng Anh" was answered with the three heads of "Ngôn ngữ sử dụng trong hồ sơ"
+    assert not classify(q).listing
+
+
 @pytest.mark.parametrize("q", ["Ai có quyền khai trừ thành viên?",
                                "kiem soat vien co quyen doi xem so sach khong",
                                "Tôi ủy quyền cho vợ đi họp thay có được không?",
