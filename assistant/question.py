@@ -129,6 +129,9 @@ def _has(folded: str, *phrases: str) -> bool:
     return any(re.search(r"(?<!\w)" + p + r"(?!\w)", folded) for p in phrases)
 
 
+_ASKED_NOUN = r"(?:ho so|giay to|dieu kien|nghia vu|nhiem vu|(?<!uy )(?<!tham )quyen)"
+
+
 @dataclass(frozen=True)
 class QuestionType:
     number: bool = False     # bao nhiêu, tối thiểu, tối đa, tỷ lệ
@@ -149,17 +152,15 @@ def classify(question: str) -> QuestionType:
     who = _has(f, "ai", "co quan nao", "don vi nao", "cap nao", "so nao", "ban nao", "to chuc nao",
                "chu tri", "tham quyen", "trach nhiem")
     listing = _has(f, "gom", "bao gom", "nhung gi", "nhung ai", "nhung truong hop", "cac truong hop",
-                   "nhung noi dung",
-                   # the papers, conditions, duties asked for ("hồ sơ … gồm những gì", "điều kiện để
-                   # được cấp giấy … là gì", "giấy tờ gì"), not named on the way to another question
-                   # ("nộp hồ sơ ở đâu", "tài liệu trong hồ sơ … thì phải làm thế nào")
-                   r"(?:ho so|giay to|dieu kien|nghia vu|nhiem vu)(?:,?\s+\w+){0,10}?\s+(?:gi|nao)\b(?!\s+(?:o|tai)\b)",
-                   r"^(?:ho so|giay to|dieu kien|nghia vu|nhiem vu)(?:,?\s+\w+){0,10}\s*[?.!]*$",
-                   # the rights of someone ("có quyền gì", "quyền và nghĩa vụ", "quyền hạn"), not a
-                   # right to do one thing ("Ai có quyền khai trừ …?", "có quyền đòi xem sổ sách
-                   # không?"), an authorisation ("ủy quyền") or "thẩm quyền" (a who-question)
-                   r"(?<!uy )(?<!tham )quyen(?= (?:han|va|gi|nao|cua|loi|la|gom|bao gom|nhu the nao|ra sao)\b|\s*[?.!,;]|\s*$)",
-                   r"(?:nhung|cac) quyen",
+                   "nhung noi dung", r"(?:nhung|cac) quyen",
+                   # the papers, conditions, rights or duties asked for ("hồ sơ … gồm những gì",
+                   # "điều kiện để được cấp giấy … là gì", "có quyền gì", "Quyền của thành viên?"),
+                   # not named on the way to another question ("nộp hồ sơ ở đâu", "tài liệu trong
+                   # hồ sơ … thì phải làm thế nào", "Ai có quyền khai trừ …?", "bị xâm phạm quyền
+                   # lợi thì … có bảo vệ không?"); "ủy quyền", "thẩm quyền" are no rights
+                   _ASKED_NOUN + r"(?:,?\s+\w+){0,10}?\s+(?:gi|(?<!ngay )(?<!nam )(?<!thang )(?<!luc )(?<!khi )(?<!quan )(?<!cap )nao)\b"
+                   r"(?!\s+(?:o|tai)\b)",  # not "… từ ngày nào", "… ở cơ quan nào", "… gì ở đâu"
+                   r"^" + _ASKED_NOUN + r"(?:,?\s+\w+){0,10}\s*[?.!]*$",
                    "nhung viec", "cac buoc", "thu tuc", "ho tro gi", "ho tro nhung", "nhu the nao",
                    r"nhung(?: \w+){1,4} nao",
                    # "có chính sách gì hỗ trợ", "được ưu đãi gì": what a policy gives is its list
