@@ -87,7 +87,9 @@ _PERMIT = re.compile(r"\b(?P<noun>giấy phép|giấy chứng nhận|chứng nh�
 _NOT_A_NAME = frozenset("""cho để thì ở của gồm ra như cần bị được phải có không và hay hoặc tại với khi mà nào gì là theo do
 về trong đã đang sẽ xin làm nộp thế sao mới lại này đó mất hết cũ riêng ạ nhé""".split())
 # How people name the cooperative's own registration certificate ("giấy phép kinh doanh")
-_REGISTRATION = re.compile(r"^giấy phép (?:kinh doanh|thành lập|hoạt động|đăng ký|mở)(?: hợp tác xã| htx| tổ hợp tác)?$")
+_REGISTRATION = re.compile(r"^(?:giấy phép (?:kinh doanh|thành lập|hoạt động|đăng ký|mở)(?: hợp tác xã| htx| tổ hợp tác)?"
+                           r"|(?:giấy phép|giấy chứng nhận) (?:hợp tác xã|htx|tổ hợp tác|liên hiệp hợp tác xã)"
+                           r"(?: (?:của )?(?:tôi|em|mình|chúng tôi))?)$")  # "giấy chứng nhận HTX": the registration's
 # How heavy a penalty is: answered only by a passage that states a fine or a prison term
 _PENALTY_ASKED = re.compile(r"\b(?:mức phạt|khung (?:hình )?phạt|tiền phạt|phạt (?:tù )?(?:bao nhiêu|mấy|bao lâu|thế nào|như thế nào|ra sao)"
                             r"|(?:bị )?(?:xử phạt|xử lý hình sự|phạt)(?:\s+\w+){0,3}?\s+(?:ở\s+)?(?:mức nào|khung nào"

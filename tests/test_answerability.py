@@ -89,6 +89,7 @@ def test_what_the_documents_never_state_is_named_in_the_requirement(question, wh
     "Luật Hợp tác xã 2023 quy định hợp tác xã có những quyền gì?",        # the year names the law
     "Tôi bận nên nhờ em họ đi nộp hồ sơ đăng ký hợp tác xã giúp. Giấy ủy quyền có phải công chứng không?",
     "Xin giấy phép kinh doanh cho hợp tác xã ở đâu?",                      # people's name for the certificate
+    "Bao giờ thì được cấp giấy chứng nhận HTX?", "Làm mất giấy phép hợp tác xã thì xin lại ở đâu?",  # … and others
     "Đã có \"Hợp tác xã Hòa Bình\" đăng ký rồi, nay tôi đặt tên \"Hợp tác xã Hòa Bình miền Bắc\" được không?",
     "Giám đốc hợp tác xã bên em đi xuất khẩu lao động mấy tháng. Vậy luật bắt hợp tác xã phải xử lý thế nào?",
     "Tôi cùng mấy hộ hàng xóm muốn lập hợp tác xã trồng rau, cần làm gì?",
