@@ -8,12 +8,19 @@ typed and only steer their neighbours; a bare syllable that also exists bare in 
 """
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
+from functools import lru_cache
+from pathlib import Path
 
 from assistant.text import TOKEN_RE, fold, normalize
 
 LAMBDA = 0.8  # weight of the bigram estimate against the unigram one
+# People's questions counted the same way (ingest/learn_question_syllables.py, from the public
+# legal Q&A archive): added to the documents' counts at this weight
+QUESTIONS_RESOURCE = Path(__file__).resolve().parent / "resources" / "question_syllables.json"
+QUESTIONS_WEIGHT = 0.3
 # How people ask, which legal text rarely says: counted as if seen PHRASE_WEIGHT times each, so
 # "bao nhieu" becomes "bao nhiêu", not "báo nhiều".
 QUESTION_PHRASES = """
@@ -43,22 +50,50 @@ def count_syllables(texts: list[str]) -> dict:
     return {"unigrams": dict(uni), "bigrams": dict(bi)}
 
 
-class Restorer:
+@lru_cache(maxsize=1)
+def question_counts(path: Path = QUESTIONS_RESOURCE) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+class _Counts:
+    """One source's syllable model: p(cur | prev), the pair's share of prev's count mixed with
+    cur's share of all syllables (LAMBDA)."""
+
     def __init__(self, model: dict) -> None:
         self.uni: dict[str, int] = model.get("unigrams", {})
         self.bi: dict[str, int] = model.get("bigrams", {})
         self.total = max(1, sum(self.uni.values()))
+
+    def p(self, prev: str | None, cur: str) -> float:
+        p_uni = (self.uni.get(cur, 0) + 0.1) / (self.total + 0.1 * len(self.uni) + 1)
+        if prev is None:
+            return p_uni
+        c_prev = self.uni.get(prev, 0)
+        p_bi = self.bi.get(f"{prev} {cur}", 0) / c_prev if c_prev else 0.0
+        return LAMBDA * p_bi + (1 - LAMBDA) * p_uni
+
+
+class Restorer:
+    def __init__(self, model: dict, questions: dict | None = None, weight: float = QUESTIONS_WEIGHT) -> None:
+        """`model`: the documents' counts (count_syllables); `questions`: people's questions'
+        counts — legal text seldom says "mất bao lâu" or "trong tỉnh tôi" —, whose probability
+        is mixed in at `weight` (each source normalised by its own counts)."""
+        self.documents = _Counts(model)
+        self.questions = _Counts(questions) if questions and weight > 0 else None
+        self.weight = weight if self.questions else 0.0
+        self.uni = {**self.documents.uni, **(self.questions.uni if self.questions else {})}  # what either has
         self.candidates: dict[str, list[str]] = {}
         for syll in self.uni:
             self.candidates.setdefault(fold(syll), []).append(syll)
 
     def _logp(self, prev: str | None, cur: str) -> float:
-        p_uni = (self.uni.get(cur, 0) + 0.1) / (self.total + 0.1 * len(self.uni) + 1)
-        if prev is None:
-            return math.log(p_uni)
-        c_prev = self.uni.get(prev, 0)
-        p_bi = self.bi.get(f"{prev} {cur}", 0) / c_prev if c_prev else 0.0
-        return math.log(LAMBDA * p_bi + (1 - LAMBDA) * p_uni)
+        p = self.documents.p(prev, cur)
+        if self.questions is not None:
+            p = (1 - self.weight) * p + self.weight * self.questions.p(prev, cur)
+        return math.log(p)
 
     def needs_restoring(self, text: str) -> bool:
         return any(t.isalpha() and t == fold(t) and fold(t) in self.candidates

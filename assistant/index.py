@@ -213,8 +213,8 @@ class OpenIndex:
             self.responsibilities: list[dict] = json.loads(duties.read_text(encoding="utf-8")) if duties.exists() else []
             self.vocabulary = set(json.loads((self.dir / "vocab.json").read_text(encoding="utf-8")))
             self.vectors = np.load(self.dir / "vectors.npy")
-            from assistant.diacritics import Restorer
-            self.restorer = Restorer(json.loads((self.dir / "syllables.json").read_text(encoding="utf-8")))
+            from assistant.diacritics import Restorer, question_counts
+            self.restorer = Restorer(json.loads((self.dir / "syllables.json").read_text(encoding="utf-8")), question_counts())
             self.bm25_words = bm25s.BM25.load(str(self.dir / "bm25_words"))
             self.bm25_folded = bm25s.BM25.load(str(self.dir / "bm25_folded"))
         except IndexNotReady:

@@ -118,6 +118,27 @@ def test_restorer_keeps_punctuation_and_numbers(restorer):
     assert restorer.restore("thanh vien hop tac xa, 05 nguoi?").startswith("thành viên hợp tác xã, 05 ")
 
 
+def test_people_s_questions_steer_what_legal_text_never_says():
+    # the documents say "mặt" (mặt nước, vắng mặt) and never "mất bao lâu"; counts of people's
+    # questions (ingest/learn_question_syllables.py) tell the restorer how people ask
+    from ingest.learn_question_syllables import count
+    documents = count_syllables(["đất có mặt nước", "vắng mặt tại cuộc họp", "thời hạn bao lâu"])
+    assert Restorer(documents).restore("mat bao lau") == "mặt bao lâu"
+    asked = count(["Đăng ký mất bao lâu?", "Làm giấy mất bao lâu vậy?", "Mất bao lâu thì xong?"] * 2)
+    assert Restorer(documents, asked).restore("mat bao lau") == "mất bao lâu"
+    assert Restorer(documents, asked, weight=0.0).restore("mat bao lau") == "mặt bao lâu"
+    # a question typed without diacritics teaches nothing: its "mat" would be read as itself
+    assert count(["mat bao lau", "mat bao lau"]) == {"unigrams": {}, "bigrams": {}}
+
+
+def test_the_shipped_question_counts_are_read():
+    from assistant.diacritics import QUESTIONS_RESOURCE, question_counts
+    counts = question_counts()
+    assert counts is not None and QUESTIONS_RESOURCE.exists()
+    assert counts["bigrams"]["mất bao"] > counts["bigrams"].get("mặt bao", 0)
+    assert counts["bigrams"]["bao lâu"] > counts["bigrams"].get("bào lâu", 0)
+
+
 def test_count_syllables_counts_corpus_bigrams():
     model = count_syllables(["Hợp tác xã là tổ chức"])
     assert model["unigrams"]["hợp"] >= 1
