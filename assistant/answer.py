@@ -639,7 +639,10 @@ def yes_no(question: str, quote: str) -> str | None:
     before = " ".join(tokens(quote))[max(0, pos - 30):pos]
     if any(" " + n in " " + before for n in _NEGATIONS):
         return "Không"
-    if " được" in before[-12:] or " phải" in before[-12:] or " có quyền" in before or pos == 0:
+    # the verb opening the text opens the clause ("1. Hợp tác xã được …" folded starts with it),
+    # unless the text is a later sentence of it ("… Cho thuê tài sản …" under "không được:")
+    opens = pos == 0 and not quote.lstrip().startswith("…")
+    if " được" in before[-12:] or " phải" in before[-12:] or " có quyền" in before or opens:
         return "Có"
     return None
 

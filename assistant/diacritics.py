@@ -84,7 +84,10 @@ class Restorer:
         self.documents = _Counts(model)
         self.questions = _Counts(questions) if questions and weight > 0 else None
         self.weight = weight if self.questions else 0.0
-        self.uni = {**self.documents.uni, **(self.questions.uni if self.questions else {})}  # what either has
+        # what either has; a bare syllable only the questions have is a question typed partly
+        # without diacritics ("gom", "gi", "tro"), not a reading of its own
+        self.uni = {**{k: v for k, v in (self.questions.uni if self.questions else {}).items() if k != fold(k)},
+                    **self.documents.uni}
         self.candidates: dict[str, list[str]] = {}
         for syll in self.uni:
             self.candidates.setdefault(fold(syll), []).append(syll)

@@ -130,6 +130,7 @@ def _has(folded: str, *phrases: str) -> bool:
 
 
 _ASKED_NOUN = r"(?:ho so|giay to|dieu kien|nghia vu|nhiem vu|(?<!uy )(?<!tham )quyen)"
+_ASKING = r"(?:o dau|nao|ai|khong|chua|bao lau|bao nhieu|khi nao|the nao|ra sao|gi|may)"
 
 
 @dataclass(frozen=True)
@@ -158,9 +159,11 @@ def classify(question: str) -> QuestionType:
                    # not named on the way to another question ("nộp hồ sơ ở đâu", "tài liệu trong
                    # hồ sơ … thì phải làm thế nào", "Ai có quyền khai trừ …?", "bị xâm phạm quyền
                    # lợi thì … có bảo vệ không?"); "ủy quyền", "thẩm quyền" are no rights
-                   _ASKED_NOUN + r"(?:,?\s+\w+){0,10}?\s+(?:gi|(?<!ngay )(?<!nam )(?<!thang )(?<!luc )(?<!khi )(?<!quan )(?<!cap )nao)\b"
-                   r"(?!\s+(?:o|tai)\b)",  # not "… từ ngày nào", "… ở cơ quan nào", "… gì ở đâu"
-                   r"^" + _ASKED_NOUN + r"(?:,?\s+\w+){0,10}\s*[?.!]*$",
+                   _ASKED_NOUN + r"(?:,?\s+\w+){0,10}?\s+(?:gi|ra sao|(?<!ngay )(?<!nam )(?<!thang )(?<!luc )(?<!khi )"
+                   r"(?<!quan )(?<!cap )nao)\b",  # not "… từ ngày nào", "… ở cơ quan nào"
+                   # the noun and what it is of, nothing asked after it ("Cho tôi hỏi điều kiện thành
+                   # lập hợp tác xã?"; not "Hồ sơ nộp ở đâu?", "Hồ sơ có cần công chứng không?")
+                   r"^(?!.*\b" + _ASKING + r"\b).*\b" + _ASKED_NOUN + r"(?:,?\s+\w+){0,15}\s*[?.!]*$",
                    "nhung viec", "cac buoc", "thu tuc", "ho tro gi", "ho tro nhung", "nhu the nao",
                    r"nhung(?: \w+){1,4} nao",
                    # "có chính sách gì hỗ trợ", "được ưu đãi gì": what a policy gives is its list

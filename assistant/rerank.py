@@ -41,17 +41,19 @@ _DELEGATION_ONLY = re.compile(r"^\s*\d+\.\s*(?:Chính phủ|Thủ tướng Chín
 # … unless the question asks who sets the details ("Ai quy định chi tiết …?", "văn bản nào hướng dẫn …")
 _ASKS_REGULATOR = re.compile(r"\b(?:quy định chi tiết|hướng dẫn thi hành|hướng dẫn chi tiết|ai quy định|ai hướng dẫn"
                              r"|cơ quan nào|văn bản nào|ban hành)\b")
-# "Ai quyết định …?", "Cơ quan nào cấp …?" ask for someone who acts (folded text; not "trách
-# nhiệm gì", which asks what a body must do, nor "thu hút những ai" — which people —, "chưa ai
-# biết", "đã có ai đăng ký chưa")
-_ASKS_ACTOR = re.compile(r"(?<!nhung )(?<!chua )(?<!co )\bai\b|\b(?:co quan nao|don vi nao|cap nao|so nao|ban nao"
-                         r"|tham quyen)\b")
+# "Ai quyết định …?", "Cơ quan nào cấp …?", "do ai phê duyệt?" ask for someone who acts (folded
+# text; not "trách nhiệm gì", which asks what a body must do, nor "Ai có thể trở thành thành
+# viên …?", "thu hút những ai", "chưa ai biết": who may join, which people, anyone)
+_ASKS_ACTOR = re.compile(r"\b(?:do|cho|voi|boi) ai\b|\bai\s+(?:se\s+|phai\s+|duoc\s+giao\s+)?(?:quyet dinh|cap|phe duyet"
+                         r"|trieu tap|bau|bo nhiem|ky|chu tri|to chuc|thuc hien|tiep nhan|ban hanh|kiem tra|giam sat"
+                         r"|huong dan|theo doi|bao cao|xu ly|thu hoi|xac nhan|chiu trach nhiem|co tham quyen|co quyen)\b"
+                         r"|\b(?:co quan nao|don vi nao|cap nao|so nao|ban nao|tham quyen)\b")
 # … and a passage answers such a question only when it names one: a body of the cooperative or
 # of the state, a court, a founder (the capitalised heads are case-sensitive: "bộ hồ sơ" is no Bộ)
 _ACTOR = re.compile(r"\b(?:[Đđ]ại hội thành viên|[Hh]ội đồng quản trị|[Gg]iám đốc|[Bb]an kiểm soát|[Kk]iểm soát viên"
                     r"|[Cc]hủ tịch|người đại diện theo pháp luật|[Hh]ội nghị thành lập|sáng lập viên|[Cc]ơ quan"
-                    r"|Ủy ban|Sở|Bộ|Chính phủ|Thủ tướng|Tòa án|Liên minh|Phòng|Quốc hội|Hội đồng nhân dân|Tỉnh ủy"
-                    r"|Mặt trận)\b")
+                    r"|Ủy ban|(?:Sở|Bộ|Phòng)(?= [" + "A-ZĐÂĂÊÔƠƯ" + r"])|Chính phủ|Thủ tướng|Tòa án|Liên minh|Quốc hội"
+                    r"|Hội đồng nhân dân|Tỉnh ủy|Mặt trận|UBND|HĐND)\b")
 _YEAR = re.compile(r"(?<![\d/])(?:19|20)\d\d(?![\d/])")
 _MILESTONE = re.compile(r"\b(?:đến|tới) năm (?:19|20)\d\d\b")
 

@@ -21,6 +21,9 @@ pytestmark = pytest.mark.unit
     # "cầm cố" folds to what "cấm" folds to: a list of pledges is no prohibition
     ("Hợp tác xã có được cho thuê tài sản không?", "đ) Cầm cố, thế chấp, tặng cho, cho thuê tài sản;", None),
     ("Hợp tác xã có được cho thuê tài sản không?", "Hợp tác xã bị cấm cho thuê tài sản", "Không"),
+    # a lead that is a later sentence ("… ") does not open the clause: what came before may forbid it
+    ("Hợp tác xã có được cho thuê tài sản không?", "… Cho thuê tài sản chung không chia của hợp tác xã;", None),
+    ("Hợp tác xã có được cho thuê tài sản không?", "Cho thuê tài sản chung không chia của hợp tác xã;", "Có"),
 ])
 def test_yes_no_only_when_the_passage_says_it(question, quote, verdict):
     assert yes_no(question, quote) == verdict

@@ -85,6 +85,14 @@ def test_a_question_about_what_a_body_must_do_does_not_ask_for_an_actor():
     assert not question_facts("Tỉnh muốn thu hút những ai tham gia kinh tế tập thể?")["actor"]
     assert not question_facts("Sản phẩm ngon mà chưa ai biết thì làm sao?")["actor"]
     assert not question_facts("Tên này đã có ai đăng ký chưa?")["actor"]
+    # who may join is asked of members, not of a body
+    assert not question_facts("Ai có thể trở thành thành viên liên hiệp hợp tác xã?")["actor"]
+    assert question_facts("Điều lệ do ai phê duyệt?")["actor"]
+    # "Bộ hồ sơ …" or "Sở hữu …" opening a sentence names no ministry or department
+    rows = features([_candidate("Bộ hồ sơ gồm giấy đề nghị", "Điều 42. Hồ sơ"),
+                     _candidate("1. UBND cấp tỉnh cấp giấy chứng nhận", "Điều 9. Cấp giấy")],
+                    [True, True], question_facts("Ai cấp giấy chứng nhận?"))
+    assert list(rows[:, FEATURES.index("states")]) == [0.0, 1.0]
     asked = question_facts("Bộ hồ sơ đăng ký gồm những gì?")
     rows = features([_candidate("a) bộ hồ sơ gồm giấy đề nghị", "Điều 42. Hồ sơ")], [True], asked)
     assert rows[0, FEATURES.index("states")] == 1.0

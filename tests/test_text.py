@@ -129,6 +129,10 @@ def test_people_s_questions_steer_what_legal_text_never_says():
     assert Restorer(documents, asked, weight=0.0).restore("mat bao lau") == "mặt bao lâu"
     # a question typed without diacritics teaches nothing: its "mat" would be read as itself
     assert count(["mat bao lau", "mat bao lau"]) == {"unigrams": {}, "bigrams": {}}
+    # … nor does a bare syllable of a question typed partly without them ("gom" for "gồm")
+    partly = count(["Hồ sơ gom những giấy tờ gì?", "Hồ sơ gom những giấy tờ gì?"])
+    documents = count_syllables(["hồ sơ gồm những giấy tờ sau"])
+    assert Restorer(documents, partly).restore("Hồ sơ gom những giấy tờ gì?") == "Hồ sơ gồm những giấy tờ gì?"
 
 
 def test_the_shipped_question_counts_are_read():
@@ -199,6 +203,9 @@ def test_asking_what_a_policy_gives_is_a_list(q):
     ("ho so dang ky thanh lap hop tac xa gom nhung gi", True), ("Thành viên có nghĩa vụ nào?", True),
     ("Điều kiện để được cấp giấy chứng nhận đăng ký HTX là gì vậy anh?", True),
     ("Thành lập hợp tác xã cần giấy tờ gì?", True), ("Hồ sơ đăng ký tổ hợp tác?", True),
+    ("Cho tôi hỏi điều kiện thành lập hợp tác xã?", True), ("Đăng ký HTX cần giấy tờ gì ở xã?", True),
+    ("Điều kiện thành lập liên hiệp hợp tác xã theo Luật Hợp tác xã 2023?", True),
+    ("Nghĩa vụ của thành viên khi ra khỏi hợp tác xã ra sao?", True),
     # … or named on the way to another question: a list question gets every item of an
     # enumeration and a lead of the list's heads ("Ai có quyền khai trừ …?" got all 17 contents
     # of a charter, 4,170 characters; "tài liệu bằng tiếng Anh" the three heads of "Ngôn ngữ …")
@@ -212,6 +219,8 @@ def test_asking_what_a_policy_gives_is_a_list(q):
     ("Theo quy định mới, cơ quan nào tiếp nhận hồ sơ và cấp giấy chứng nhận đăng ký hợp tác xã?", False),
     ("HTX có phải tạo điều kiện cho người lao động tham gia không?", False),
     ("Hợp tác xã được quyền bắt đầu kinh doanh từ ngày nào?", False),
+    ("Hồ sơ nộp ở đâu?", False), ("Hồ sơ nộp ở cơ quan nào?", False), ("Hồ sơ có cần công chứng không?", False),
+    ("Nhiệm vụ hỗ trợ HTX do ai chủ trì?", False),
 ])
 def test_a_list_question_asks_for_the_papers_rights_or_duties_it_names(q, listing):
     assert classify(q).listing is listing
