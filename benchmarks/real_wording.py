@@ -9,7 +9,9 @@ Artifacts, each switched off in turn:
   vocabulary  the law's terms learned from the public legal Q&A archive (ingest/learn_vocabulary.py),
               one more lexical vote in retrieval;
   ranker      the learned order of candidate passages (ingest/learn_ranker.py);
-  adapter     the question-embedding adapter (ingest/learn_adapter.py), what the dense list ranks by.
+  adapter     the question-embedding adapter (ingest/learn_adapter.py), what the dense list ranks by;
+  syllables   people's questions' syllable pairs (ingest/learn_question_syllables.py), which steer
+              putting diacritics back on a question typed without them.
 For every file: answer accuracy (facts in the answer), search recall@1 and @5 (facts in the first
 and first five search results), refusal of out-of-scope questions. With --archive, a fixed sample
 of the archive's questions on other areas of law (the report half, never used for learning) is
@@ -28,12 +30,14 @@ sys.path.insert(0, str(ROOT))
 DATA = ROOT / "tests" / "data"
 FILES = ["questions.dev", "questions.extra", "questions.more", "questions.nodiac", "questions.citizen",
          "questions.oos", "questions.unanswerable", "questions.unanswerable.heldout"]
-VARIANTS = ("all", "without vocabulary", "without ranker", "without adapter", "without any")
+VARIANTS = ("all", "without vocabulary", "without ranker", "without adapter", "without syllables", "without any")
 
 
-def _variant(name: str):
-    """Switch the learned artifacts on or off in this process."""
+def _variant(name: str, service=None):
+    """Switch the learned artifacts on or off in this process (the syllables: in the restorer
+    of `service`'s open index)."""
     from assistant import query_adapter, rerank, retrieval
+    from assistant.diacritics import Restorer
     if not hasattr(_variant, "saved"):
         _variant.saved = (retrieval.LEARNED_WEIGHT, rerank.model, query_adapter.matrix_for)
     weight, model, adapter = _variant.saved
@@ -41,6 +45,12 @@ def _variant(name: str):
     retrieval.LEARNED_WEIGHT = 0.0 if off("vocabulary") else weight
     rerank.model = (lambda *a, **k: None) if off("ranker") else model
     query_adapter.matrix_for = (lambda *a, **k: None) if off("adapter") else adapter
+    if service is not None:
+        index = service.index()
+        if not hasattr(_variant, "restorer"):
+            documents = index.restorer.documents
+            _variant.restorer = (index.restorer, Restorer({"unigrams": documents.uni, "bigrams": documents.bi}))
+        index.restorer = _variant.restorer[1 if off("syllables") else 0]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                        for q in answerable)
             recipe_recall = round(hits / len(answerable), 3)
         for variant in VARIANTS if answerable else VARIANTS[:1]:
-            _variant(variant)
+            _variant(variant, service)
             r = evaluate(service, questions)
             row = {k: r.get(k) for k in ("answer_accuracy", "search_recall_at_1", "search_recall_at_5", "refusal_rate")}
             figures.setdefault(name, {})[variant] = row | ({"recipe_recall_at_4": recipe_recall} if recipe_recall is not None else {})
@@ -94,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                      _f(row["refusal_rate"])]
             extra = f"  {_f(recipe_recall)}" if recipe and variant == "all" else ""
             print(f"{name:34} {variant:20} {cells[0]:>9} {cells[1]:>9} {cells[2]:>9} {cells[3]:>8}{extra}", flush=True)
-    _variant("all")
+    _variant("all", service)
     service.close()
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
