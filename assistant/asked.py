@@ -149,10 +149,17 @@ class Requirement:
 
     def _subjects(self, text: str, folded_text: str):
         """(text, position) of each mention of the terms: a term typed with accents is found
-        with them ("thuế" is not "thuê"), one typed or restored without, in the folded text."""
+        with them ("thuế" is not "thuê"), one typed or restored without (or a word that has
+        none: "doanh"), in the text folded character for character, punctuation kept."""
+        plain = None
         for t in self.terms:
-            hay, flags = (text, re.IGNORECASE) if fold(t) != t else (folded_text, 0)
-            for m in re.finditer(rf"\b{re.escape(t)}\b", hay, flags):
+            if fold(t) != t:
+                hay, flags = text, re.IGNORECASE
+            else:
+                hay = plain = plain if plain is not None else fold(text)
+                flags = 0
+            words = r"\s+".join(re.escape(w) for w in t.split())
+            for m in re.finditer(rf"\b{words}\b", hay, flags):
                 yield hay, m.start()
 
     def met_by(self, text: str, folded_text: str) -> bool:
@@ -161,16 +168,14 @@ class Requirement:
         if not self.terms:
             return bool(re.search(self.pattern, hay, flags))
         # what is asked about and its value stand together: "lãi suất ưu đãi" in one clause
-        # and "35%" in another do not state an interest rate
+        # and "35%" in another do not state an interest rate; a long sentence is one clause
+        # ("Trong thời hạn 30 ngày … phải gửi hồ sơ thông báo tới cơ quan đăng ký kinh doanh")
         for where, pos in self._subjects(text, folded_text):
-            window = _clause(where, pos) if where is text else where[max(0, pos - NEAR):pos + NEAR]
-            if re.search(self.pattern if where is text or self.folded else fold(self.pattern), window, flags):
+            pattern = self.pattern if where is text or self.folded else fold(self.pattern)
+            if re.search(pattern, _clause(where, pos), flags):
                 return True
         return False
 
-
-NEAR = 80  # characters either side of the subject within which its value must be stated (folded text;
-           # set by hand, not calibrated; no embedder involved)
 _CLAUSE_END = re.compile(r"[.;:\n]")
 
 
