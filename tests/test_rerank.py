@@ -96,3 +96,26 @@ def test_a_question_about_what_a_body_must_do_does_not_ask_for_an_actor():
     asked = question_facts("Bộ hồ sơ đăng ký gồm những gì?")
     rows = features([_candidate("a) bộ hồ sơ gồm giấy đề nghị", "Điều 42. Hồ sơ")], [True], asked)
     assert rows[0, FEATURES.index("states")] == 1.0
+
+
+def test_the_order_is_learned_from_passages_that_hold_part_of_the_facts():
+    """A question none of whose candidates holds every fact still says which comes first: the
+    one holding half of them. Listwise fitting on the share of facts learns that; a model of
+    "holds every fact" alone learned nothing from such questions."""
+    import numpy as np
+
+    from ingest.learn_ranker import fit
+
+    rng = np.random.default_rng(7)
+    groups = []
+    for _ in range(30):
+        x = rng.normal(size=(6, len(FEATURES)))
+        best = int(rng.integers(1, 6))
+        x[best, 0] += 3.0  # the first feature says which candidate answers
+        share = [0.5 if i == best else 0.0 for i in range(6)]
+        groups.append({"x": x.tolist(), "share": share, "y": [0.0] * 6})
+    model = fit(groups)
+    assert model["weights"][0] > 0.5
+    for g in groups:
+        x = (np.asarray(g["x"]) - model["mean"]) / model["scale"]
+        assert int(np.argmax(x @ np.asarray(model["weights"]))) == g["share"].index(0.5)
