@@ -37,12 +37,20 @@ def folded_terms(text: str) -> list[str]:
     return with_bigrams([fold(t) for t in tokens(text)])
 
 
+# Compounds of the corpus made of function syllables that are the question's form, not its
+# topic: "thì phải làm gì", "có thể … không", "bao gồm những gì". Each syllable is a stopword, but
+# as one word they passed the stopword test and weighed in a question's terms as much as its
+# topic did ("Tôi muốn lập hợp tác xã … thì phải làm thủ tục gì?"). Not "làm_việc" ("ngày làm
+# việc" is a unit) or "việc_làm" (jobs): those are content, although their syllables are not.
+FORM_COMPOUNDS = frozenset({"thì_phải", "có_thể", "không_thể", "bao_gồm"})
+
+
 class QuerySegmenter:
     def __init__(self, vocabulary: set[str]) -> None:
         self.vocabulary = frozenset(vocabulary)
 
     def words(self, text: str) -> list[str]:
-        return drop_stopwords(max_match(tokens(text), self.vocabulary))
+        return [w for w in drop_stopwords(max_match(tokens(text), self.vocabulary)) if w.lower() not in FORM_COMPOUNDS]
 
 
 

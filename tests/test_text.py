@@ -158,6 +158,14 @@ def test_max_match_prefers_longest_compound():
     assert max_match(sylls, vocab) == ["hợp_tác_xã", "có", "vốn_điều_lệ"]
 
 
+def test_a_questions_form_made_one_word_is_no_term_of_it():
+    from assistant.segment import QuerySegmenter
+    segmenter = QuerySegmenter({"thì_phải", "thủ_tục", "hợp_tác_xã", "ngày_làm_việc", "làm_việc", "có_thể"})
+    words = segmenter.words("Lập hợp tác xã thì phải làm thủ tục gì, có thể nộp trong mấy ngày làm việc?")
+    assert words == ["lập", "hợp_tác_xã", "thủ_tục", "nộp", "ngày_làm_việc"]
+    assert segmenter.words("Thì phải làm việc với ai?") == ["làm_việc"]  # content of stopword syllables stays
+
+
 def test_max_match_without_vocabulary_returns_syllables():
     assert max_match(["thành", "viên"], set()) == ["thành", "viên"]
     assert max_match([], {"a_b"}) == []
