@@ -709,7 +709,7 @@ def not_stated(index: OpenIndex, what: str, nearest: Scored, weights: dict[str, 
 
 
 LEAD_MAX = 300       # the lead field: one to three sentences (issue 12), a list up to half as long again
-LEAD_ITEM_CHARS = 60  # a list in the lead shows each item's first words (both set by hand, not calibrated)
+LEAD_ITEM_CHARS = 60  # a list in the lead shows at least each item's first words (both set by hand, not calibrated)
 
 
 def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, question: str, first: Citation) -> str:
@@ -736,8 +736,13 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
     head = best.lead if best.lead and best.lead != best.text and best.lead.rstrip().endswith(":") else best.text
     items = [u.text for u in units if u.lead and u.lead == head]
     if qtype.listing and items:
-        body = "\n".join(cut(item, LEAD_ITEM_CHARS) for item in items)
-        text = cut(f"{head}\n{body}", LEAD_MAX + LEAD_MAX // 2)
+        # each item gets its share of the room the list has, never less than its first words:
+        # three conditions are shown whole ("a) Ngành, nghề đăng ký kinh doanh không bị cấm đầu tư
+        # kinh doanh;"), seventeen by their first words
+        room = LEAD_MAX + LEAD_MAX // 2
+        each = max(LEAD_ITEM_CHARS, (room - len(head)) // len(items) - 1)
+        body = "\n".join(cut(item, each) for item in items)
+        text = cut(f"{head}\n{body}", room)
     elif best.lead and best.lead != best.text and len(best.lead) + len(best.text) <= LEAD_MAX:
         text = f"{best.lead}\n{best.text}"
     else:

@@ -333,6 +333,12 @@ def test_the_lead_is_the_line_that_answers_with_what_it_hangs_from():
     listing = _lead("1. Thành viên chính thức có nghĩa vụ sau đây:\n" + items, "nghia vu", "Thành viên có những nghĩa vụ gì?")
     assert listing.startswith("1. Thành viên chính thức có nghĩa vụ sau đây:\na) Nghĩa vụ thứ 0")
     assert len(listing) <= 460 and "…" in listing
+    # a short list has room for each item whole, not its first 60 characters
+    conditions = ("1. Tổ hợp tác được cấp Giấy chứng nhận đăng ký tổ hợp tác khi có đủ các điều kiện sau đây:\n"
+                  "a) Ngành, nghề đăng ký kinh doanh không bị cấm đầu tư kinh doanh;\n"
+                  "b) Tên của tổ hợp tác được đặt theo đúng quy định;\nc) Có hồ sơ đăng ký tổ hợp tác hợp lệ.")
+    lead = _lead(conditions, "dieu kien cap", "Tổ hợp tác cần những điều kiện gì để được cấp giấy chứng nhận?")
+    assert lead == conditions + " [1]"
 
 
 @pytest.mark.unit
