@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Sequence
 
 from assistant.currency import amended_note, amending_ids
 from assistant.index import AnswerUnit, Document, OpenIndex, article_of, per_index
@@ -21,6 +21,7 @@ from assistant.segment import folded_terms
 from assistant.text import folded_tokens, tokens, with_bigrams
 
 if TYPE_CHECKING:
+    from assistant.asked import Requirement
     from assistant.currency import AppliedNotice
 
 # Where each tuning constant below comes from. "Measured" names the question files of tests/data
@@ -425,7 +426,7 @@ def naming_clause(index: OpenIndex, text: str, have: set[int]) -> int | None:
 
 
 def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], qtype: QuestionType,
-            question: str = "") -> Answer:
+            question: str = "", asked: Sequence[Requirement] = ()) -> Answer:
     article = whole_article(index, scored, qtype)
     if article is not None and article[0] is not scored[0]:
         scored = [article[0]] + [s for s in scored if s is not article[0]]
@@ -485,7 +486,7 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
             citations.append(citation)
     paragraphs = [b.paragraph for b in blocks]
     text = render(blocks)
-    lead = answer_lead(blocks[0].quote, weights, qtype, question, citations[0])
+    lead = answer_lead(blocks[0].quote, weights, qtype, question, citations[0], asked)
     if lead_above(lead, blocks[0].quote):  # the answer in a few lines, then the provisions it rests on
         text = f"{lead}\n\n{text}"
     rows = [p.hit.chunk.row for p in parts]
@@ -712,11 +713,14 @@ LEAD_MAX = 300       # the lead field: one to three sentences (issue 12), a list
 LEAD_ITEM_CHARS = 60  # a list in the lead shows at least each item's first words (both set by hand, not calibrated)
 
 
-def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, question: str, first: Citation) -> str:
+def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, question: str, first: Citation,
+                asked: Sequence[Requirement] = ()) -> str:
     """The answer in a few lines (about LEAD_MAX), all from the first quoted provision: the
     line of it that bears most on the question, with the line it hangs from — for a list, the
     line that opens it and each item's first words — and "Có"/"Không" first when the provision
-    says the asked thing outright. Never a word the documents do not say but the verdict."""
+    says the asked thing outright. Never a word the documents do not say but the verdict.
+    `asked` are what the question asks for (assistant/asked.py): a long line leads with the
+    sentences that state most of them."""
     lines = [line for line in quote.split("\n") if line.strip()]
     if not lines:
         return ""
@@ -728,7 +732,7 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
     best = units[at]
     if _HEADING_LINE.match(best.text) and at + 1 < len(units) and not units[at + 1].lead:
         # "1. Mục tiêu tổng quát" names what follows: the line after it is the answer
-        body = _best_sentences(units[at + 1], weights, qtype)
+        body = _best_sentences(units[at + 1], weights, qtype, asked)
         best = AnswerUnit("", body if len(best.text) + len(body) >= LEAD_MAX else f"{best.text}\n{body}")
     # a list question is answered by the enumeration its best line opens or belongs to ("Hồ sơ
     # bao gồm các giấy tờ sau đây:"); the bullets under a section's title ("2. Tiếp tục đổi mới
@@ -746,7 +750,7 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
     elif best.lead and best.lead != best.text and len(best.lead) + len(best.text) <= LEAD_MAX:
         text = f"{best.lead}\n{best.text}"
     else:
-        text = _best_sentences(best, weights, qtype)
+        text = _best_sentences(best, weights, qtype, asked)
     text = _MARKER.sub("", text)
     # the verdict rests on the lines shown with it, not on another line of the provision
     # ("… có được ủy quyền không?" got "Có" from the chairman's duty to delegate in the lead-in)
@@ -773,9 +777,13 @@ def listed_lead(citations: list[Citation], weights: dict[str, float], qtype: Que
 _HEADING_LINE = re.compile(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.)?\s*[^.;:,\n]{3,80}$")  # a numbered title: no clause in it
 
 
-def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: QuestionType) -> str:
+def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: QuestionType,
+                    asked: Sequence[Requirement] = ()) -> str:
     """A line longer than the lead, cut to its sentence that bears most on the question and
-    the ones after it that fit ("…" where something was left out before it)."""
+    the ones after it that fit ("…" where something was left out before it); of those runs,
+    one that states more of what is asked comes first ("có tối đa bao nhiêu người và nhiệm kỳ
+    bao lâu": the sentence with "07 thành viên" and the one after it with "05 năm", not the
+    second alone)."""
     if len(unit.text) <= LEAD_MAX:
         return unit.text
     sentences = re.split(r"(?<=[.;])\s+", unit.text)
@@ -789,19 +797,41 @@ def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: Question
         if max(stating) > 0:
             scores = stating
     i = scores.index(max(scores))
+    if asked:
+        met = [_meets(_run(sentences, j), asked) for j in range(len(sentences))]
+        if max(met) > met[i]:
+            i = max(range(len(sentences)), key=lambda j: (met[j], scores[j], -j))
     text = sentences[i]
     if len(text) > LEAD_MAX:
-        return _best_window(text, unit.lead, weights, qtype, before=i > 0)
+        return _best_window(text, unit.lead, weights, qtype, before=i > 0, asked=asked)
+    return ("… " if i else "") + cut(_run(sentences, i), LEAD_MAX)
+
+
+def _run(sentences: list[str], i: int) -> str:
+    """Sentence i and the ones after it that fit within LEAD_MAX."""
+    text = sentences[i]
     for more in sentences[i + 1:]:
         if len(text) + 1 + len(more) > LEAD_MAX:
             break
         text += " " + more
-    return ("… " if i else "") + cut(text, LEAD_MAX)
+    return text
 
 
-def _best_window(sentence: str, lead: str, weights: dict[str, float], qtype: QuestionType, before: bool) -> str:
+def _meets(text: str, asked: Sequence[Requirement]) -> int:
+    """How many of the kinds of value the question asks for (a period, an amount …) the text
+    states. Beside what, the provision already says (it was judged to state it); a part of one
+    of its sentences may hold the value and not the subject ("Trong thời hạn 05 ngày làm việc
+    …," before "… nộp hồ sơ")."""
+    folded = " ".join(folded_tokens(text))
+    return sum(1 for r in asked if replace(r, terms=()).met_by(text, folded))
+
+
+def _best_window(sentence: str, lead: str, weights: dict[str, float], qtype: QuestionType, before: bool,
+                 asked: Sequence[Requirement] = ()) -> str:
     """A sentence longer than the lead: the run of its parts (cut at commas and before "thì")
-    that bears most on the question (the earliest of equals), and what follows it within LEAD_MAX."""
+    that bears most on the question (the earliest of equals), and what follows it within LEAD_MAX.
+    A run that states what is asked ("Trong thời hạn 05 ngày làm việc …" for "trong bao lâu")
+    bears more than any share of the question's words."""
     parts = re.split(r"(?<=,)\s+|\s+(?=thì\s)", sentence)[:MAX_PARTS_READ]
     # each part read once; a run's terms are its parts' (what spans a comma is not a term)
     terms_of = weights.terms_of if isinstance(weights, TermWeights) else (lambda t: set(folded_terms(t)))
@@ -817,11 +847,14 @@ def _best_window(sentence: str, lead: str, weights: dict[str, float], qtype: Que
             terms |= held[b]
             states |= stating[b]
             score = coverage(weights, terms) + sum(states.values())
+            if asked:
+                score += STATES_ASKED * _meets(" ".join(parts[a:b + 1]), asked)
             if score > best_score:
                 best, best_score = a, score
     return ("… " if best or before else "") + cut(" ".join(parts[best:]), LEAD_MAX)
 
 
+STATES_ASKED = 1.0  # a run stating one thing asked outweighs any share of the question's words (at most 1)
 MAX_PARTS_READ = 40  # parts of one sentence a lead may start at: a long comma list costs a score each
 
 

@@ -199,7 +199,7 @@ class AssistantService:
             steps = procedure.compose(index, verdict.scored, weights, qtype, terms.text)
             if steps is not None:
                 return steps
-        return answering.compose(index, verdict.scored, weights, qtype, terms.text)
+        return answering.compose(index, verdict.scored, weights, qtype, terms.text, asked.requirements)
 
     def _history(self, session_id: str) -> list[dict]:
         return self.store.history(session_id, self.settings.session_ttl_minutes * 60, HISTORY_TURNS)

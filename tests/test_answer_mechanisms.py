@@ -374,6 +374,26 @@ def test_one_sentence_longer_than_the_lead_leads_from_its_part_that_answers():
 
 
 @pytest.mark.unit
+def test_a_long_sentence_leads_with_its_part_that_states_what_is_asked():
+    # "trong bao lâu": the part with the period leads, though a later part holds more of the
+    # question's words (before, the lead began "… người đại diện … nộp hồ sơ", without "05 ngày")
+    from assistant.answer import TermWeights, answer_lead
+    from assistant.asked import DURATION_IN_TEXT, Requirement
+    from assistant.question import classify
+    quote = ("1. Trong thời hạn 05 ngày làm việc kể từ ngày ký hợp đồng hợp tác, người đại diện tổ hợp tác thuộc "
+             "đối tượng phải đăng ký kinh doanh hoặc có nhu cầu đăng ký kinh doanh theo quy định tại khoản 2 Điều 107 "
+             "Luật Hợp tác xã nộp hồ sơ đăng ký thành lập tổ hợp tác tại cơ quan đăng ký kinh doanh cấp huyện nơi tổ "
+             "hợp tác đặt trụ sở.")
+    question = "Người đại diện tổ hợp tác phải nộp hồ sơ đăng ký trong bao lâu?"
+    weights = TermWeights({t: 1.0 for t in "nguoi dai dien to hop tac nop ho so dang ky".split()})
+    first = Citation(1, "nd", "Nghị định", "khoản 1 Điều 58", "", 1.0)
+    period = Requirement("thời hạn cụ thể", DURATION_IN_TEXT, ("sơ",))
+    assert "05 ngày" not in answer_lead(quote, weights, classify(question), question, first)
+    lead = answer_lead(quote, weights, classify(question), question, first, (period,))
+    assert lead.startswith("1. Trong thời hạn 05 ngày làm việc") and lead.endswith("[1]")
+
+
+@pytest.mark.unit
 def test_the_lead_of_an_article_that_is_one_list_is_its_opening_line_and_items():
     quote = ("Điều 43. Nội dung giấy đề nghị đăng ký thành lập hợp tác xã\n"
              "Giấy đề nghị đăng ký thành lập bao gồm nội dung chủ yếu sau đây:\n1. Tên hợp tác xã;\n"
