@@ -31,6 +31,20 @@ SOCIO_POLITICAL_NAMES = ("Hội Nông dân", "Hội Liên hiệp Phụ nữ", "H
                          "Đoàn Thanh niên", "Hội Cựu chiến binh", "Liên đoàn Lao động", "Công đoàn")
 
 
+# Whether a passage names someone who acts: a body of the cooperative or of the state, a court,
+# a founder. The capitalised heads are case-sensitive ("bộ hồ sơ", "ban hành", "phòng chống" are
+# no Bộ, Ban, Phòng); "Bộ", "Sở", "Phòng", "Ban" only before a name ("Bộ Tài chính", "Ban Chỉ
+# đạo"); "Ban kiểm soát", "Hội đồng quản trị" as the Law writes them. Read by the answer (a unit
+# that names a body answers "ai / cơ quan nào" better) and by the learned order (a passage naming
+# nobody does not state who acts).
+_UPPER = "A-ZĐÂĂÊÔƠƯÀÁẢÃẠẰẮẲẴẶẦẤẨẪẬÈÉẺẼẸỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌỒỐỔỖỘỜỚỞỠỢÙÚỦŨỤỪỨỬỮỰỲÝỶỸỴ"
+NAMES_A_BODY = re.compile(
+    r"\b(?:[Đđ]ại hội thành viên|[Hh]ội đồng quản trị|[Gg]iám đốc|[Bb]an kiểm soát|[Kk]iểm soát viên|[Cc]hủ tịch"
+    r"|người đại diện theo pháp luật|[Hh]ội nghị thành lập|sáng lập viên|[Cc]ơ quan|Ủy ban|Hội đồng"
+    rf"|(?:Sở|Bộ|Phòng|Ban)(?= [{_UPPER}])|Ban (?:cán sự|chỉ đạo|thường vụ)|Chính phủ|Thủ tướng|Tòa án|Liên minh"
+    r"|Quốc hội|Tỉnh ủy|[Hh]uyện ủy|Mặt trận|UBND|HĐND)\b")
+
+
 def key(name: str) -> str:
     """The lookup form of a body's name: folded, abbreviations spelled out, without "các"."""
     words = [ABBREVIATIONS.get(w, w) for w in re.findall(r"[a-z0-9]+", fold(name))]

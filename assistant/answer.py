@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Sequence
 
+from assistant.agencies import NAMES_A_BODY
 from assistant.currency import amended_note, amending_ids
 from assistant.index import AnswerUnit, Document, OpenIndex, article_of, per_index
 from assistant.question import QuestionType
@@ -53,7 +54,6 @@ TIME_BONUS = 0.1           # ... a time and it names one,
 AGENCY_BONUS = 0.1         # ... who, and it names a body (the three bonuses: set by hand, not calibrated)
 _NUMBER = re.compile(r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\b", re.I)
 _TIME = re.compile(r"\b(ngày|tháng|năm|thời hạn|kể từ|trước|sau|định kỳ|thường niên|hiệu lực)\b", re.I)
-_AGENCY = re.compile(r"\b(Ủy ban|Bộ|Sở|Phòng|Ban|Chính phủ|Quốc hội|cơ quan|Hội đồng|Tỉnh ủy|huyện ủy|Mặt trận|Liên minh)\b")
 
 
 @dataclass
@@ -214,7 +214,7 @@ def _stating(text: str, qtype: QuestionType) -> dict[str, float]:
     """The bonuses a text earns by stating what kind of thing the question asks: a number, a
     time, a body."""
     asked = (("number", qtype.number, _NUMBER, NUMBER_BONUS), ("time", qtype.time, _TIME, TIME_BONUS),
-             ("who", qtype.who, _AGENCY, AGENCY_BONUS))
+             ("who", qtype.who, NAMES_A_BODY, AGENCY_BONUS))
     return {name: bonus for name, wanted, rx, bonus in asked if wanted and rx.search(text)}
 
 

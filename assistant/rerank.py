@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.agencies import NAMES_A_BODY
 from assistant.definitions import asks_meaning
 from assistant.text import fold
 
@@ -48,12 +49,6 @@ _ASKS_ACTOR = re.compile(r"\b(?:do|cho|voi|boi) ai\b|\bai\s+(?:se\s+|phai\s+|duo
                          r"|trieu tap|bau|bo nhiem|ky|chu tri|to chuc|thuc hien|tiep nhan|ban hanh|kiem tra|giam sat"
                          r"|huong dan|theo doi|bao cao|xu ly|thu hoi|xac nhan|chiu trach nhiem|co tham quyen|co quyen)\b"
                          r"|\b(?:co quan nao|don vi nao|cap nao|so nao|ban nao|tham quyen)\b")
-# … and a passage answers such a question only when it names one: a body of the cooperative or
-# of the state, a court, a founder (the capitalised heads are case-sensitive: "bộ hồ sơ" is no Bộ)
-_ACTOR = re.compile(r"\b(?:[Đđ]ại hội thành viên|[Hh]ội đồng quản trị|[Gg]iám đốc|[Bb]an kiểm soát|[Kk]iểm soát viên"
-                    r"|[Cc]hủ tịch|người đại diện theo pháp luật|[Hh]ội nghị thành lập|sáng lập viên|[Cc]ơ quan"
-                    r"|Ủy ban|(?:Sở|Bộ|Phòng)(?= [" + "A-ZĐÂĂÊÔƠƯ" + r"])|Chính phủ|Thủ tướng|Tòa án|Liên minh|Quốc hội"
-                    r"|Hội đồng nhân dân|Tỉnh ủy|Mặt trận|UBND|HĐND)\b")
 _YEAR = re.compile(r"(?<![\d/])(?:19|20)\d\d(?![\d/])")
 _MILESTONE = re.compile(r"\b(?:đến|tới) năm (?:19|20)\d\d\b")
 
@@ -95,7 +90,7 @@ def features(scored: list, states: list[bool], asked: dict | None = None) -> np.
 def _names_actor(chunk) -> bool:
     """Whether the passage or the line it hangs from names someone who acts ("9. Thông qua việc
     kết nạp …" under "Đại hội thành viên quyết định …" does)."""
-    return bool(_ACTOR.search(chunk.text) or (len(chunk.path) > 1 and _ACTOR.search(chunk.path[-1])))
+    return bool(NAMES_A_BODY.search(chunk.text) or (len(chunk.path) > 1 and NAMES_A_BODY.search(chunk.path[-1])))
 
 
 def _subject(text: str) -> str:

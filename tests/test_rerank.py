@@ -119,3 +119,23 @@ def test_the_order_is_learned_from_passages_that_hold_part_of_the_facts():
     for g in groups:
         x = (np.asarray(g["x"]) - model["mean"]) / model["scale"]
         assert int(np.argmax(x @ np.asarray(model["weights"]))) == g["share"].index(0.5)
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Đại hội thành viên quyết định kết nạp thành viên", True),
+    ("Sở Tài chính chủ trì, phối hợp", True),
+    ("Ban Chỉ đạo tỉnh theo dõi", True),
+    ("Ban cán sự đảng Ủy ban nhân dân tỉnh", True),
+    ("các huyện ủy, thị ủy lãnh đạo", True),
+    ("Hội đồng quản trị triệu tập", True),
+    ("Bộ hồ sơ gồm các giấy tờ sau đây", False),
+    ("ban hành biểu mẫu thống nhất", False),
+    ("Tự nguyện tham gia và mở rộng kết nạp thành viên.", False),
+])
+def test_one_reading_of_whether_a_passage_names_someone_who_acts(text, names):
+    """The answer's unit bonus for "ai / cơ quan nào" and the learned order's "states who acts"
+    read bodies the same way (assistant/agencies.py)."""
+    from assistant import answer, rerank
+    from assistant.agencies import NAMES_A_BODY
+    assert bool(NAMES_A_BODY.search(text)) is names
+    assert answer.NAMES_A_BODY is rerank.NAMES_A_BODY is NAMES_A_BODY
