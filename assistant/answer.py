@@ -717,8 +717,9 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
                 asked: Sequence[Requirement] = ()) -> str:
     """The answer in a few lines (about LEAD_MAX), all from the first quoted provision: the
     line of it that bears most on the question, with the line it hangs from — for a list, the
-    line that opens it and each item's first words — and "Có"/"Không" first when the provision
-    says the asked thing outright. Never a word the documents do not say but the verdict.
+    line that opens it and its items, each cut to its share of the room — and "Có"/"Không"
+    first when the provision says the asked thing outright. Never a word the documents do not
+    say but the verdict.
     `asked` are what the question asks for (assistant/asked.py): a long line leads with the
     sentences that state most of them."""
     lines = [line for line in quote.split("\n") if line.strip()]
@@ -781,9 +782,8 @@ def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: Question
                     asked: Sequence[Requirement] = ()) -> str:
     """A line longer than the lead, cut to its sentence that bears most on the question and
     the ones after it that fit ("…" where something was left out before it); of those runs,
-    one that states more of what is asked comes first ("có tối đa bao nhiêu người và nhiệm kỳ
-    bao lâu": the sentence with "07 thành viên" and the one after it with "05 năm", not the
-    second alone)."""
+    one that states more of what is asked comes first (for "trong bao lâu", the run with "05
+    ngày làm việc", not one whose only number is "khoản 2 Điều 107")."""
     if len(unit.text) <= LEAD_MAX:
         return unit.text
     sentences = re.split(r"(?<=[.;])\s+", unit.text)
@@ -798,32 +798,33 @@ def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: Question
             scores = stating
     i = scores.index(max(scores))
     if asked:
-        met = [_meets(_run(sentences, j), asked) for j in range(len(sentences))]
+        each = [_stated(t, asked) for t in sentences]
+        met = [len(frozenset().union(*each[j:_run_end(sentences, j)])) for j in range(len(sentences))]
         if max(met) > met[i]:
             i = max(range(len(sentences)), key=lambda j: (met[j], scores[j], -j))
     text = sentences[i]
     if len(text) > LEAD_MAX:
         return _best_window(text, unit.lead, weights, qtype, before=i > 0, asked=asked)
-    return ("… " if i else "") + cut(_run(sentences, i), LEAD_MAX)
+    return ("… " if i else "") + cut(" ".join(sentences[i:_run_end(sentences, i)]), LEAD_MAX)
 
 
-def _run(sentences: list[str], i: int) -> str:
-    """Sentence i and the ones after it that fit within LEAD_MAX."""
-    text = sentences[i]
-    for more in sentences[i + 1:]:
-        if len(text) + 1 + len(more) > LEAD_MAX:
-            break
-        text += " " + more
-    return text
+def _run_end(sentences: list[str], i: int) -> int:
+    """The end of sentence i's run: it and the ones after it that fit within LEAD_MAX."""
+    length, end = len(sentences[i]), i + 1
+    while end < len(sentences) and length + 1 + len(sentences[end]) <= LEAD_MAX:
+        length += 1 + len(sentences[end])
+        end += 1
+    return end
 
 
-def _meets(text: str, asked: Sequence[Requirement]) -> int:
-    """How many of the kinds of value the question asks for (a period, an amount …) the text
-    states. Beside what, the provision already says (it was judged to state it); a part of one
-    of its sentences may hold the value and not the subject ("Trong thời hạn 05 ngày làm việc
-    …," before "… nộp hồ sơ")."""
-    folded = " ".join(folded_tokens(text))
-    return sum(1 for r in asked if replace(r, terms=()).met_by(text, folded))
+def _stated(text: str, asked: Sequence[Requirement]) -> frozenset[int]:
+    """Which of the kinds of value the question asks for (a period, an amount …) one sentence
+    or part states, by their place in `asked`. Beside what, the provision already says (it was
+    judged to state it); a part of a sentence may hold the value and not its subject ("Trong
+    thời hạn 05 ngày làm việc …," before "… nộp hồ sơ"). A run of several states what one of
+    them does: a pattern read across two ("… 05 năm. Nhiệm kỳ của thành viên") states nothing."""
+    folded = " ".join(folded_tokens(text)) if any(r.folded for r in asked) else ""
+    return frozenset(n for n, r in enumerate(asked) if replace(r, terms=()).met_by(text, folded))
 
 
 def _best_window(sentence: str, lead: str, weights: dict[str, float], qtype: QuestionType, before: bool,
@@ -837,9 +838,10 @@ def _best_window(sentence: str, lead: str, weights: dict[str, float], qtype: Que
     terms_of = weights.terms_of if isinstance(weights, TermWeights) else (lambda t: set(folded_terms(t)))
     held, around = [terms_of(p) for p in parts], terms_of(lead)
     stating = [_stating(p, qtype) for p in parts]
+    met_in = [_stated(p, asked) for p in parts] if asked else []
     best, best_score = 0, -1.0
     for a in range(len(parts)):
-        terms, length, states = set(around), -1, {}
+        terms, length, states, met = set(around), -1, {}, frozenset()
         for b in range(a, len(parts)):
             length += len(parts[b]) + 1
             if length > LEAD_MAX - 4 and b > a:
@@ -848,7 +850,8 @@ def _best_window(sentence: str, lead: str, weights: dict[str, float], qtype: Que
             states |= stating[b]
             score = coverage(weights, terms) + sum(states.values())
             if asked:
-                score += STATES_ASKED * _meets(" ".join(parts[a:b + 1]), asked)
+                met |= met_in[b]
+                score += STATES_ASKED * len(met)
             if score > best_score:
                 best, best_score = a, score
     return ("… " if best or before else "") + cut(" ".join(parts[best:]), LEAD_MAX)

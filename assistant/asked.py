@@ -145,9 +145,9 @@ class Requirement:
 
     def names_its_subject(self, text: str, folded_text: str) -> bool:
         """The passage names what is asked about ("lãi suất"), whether or not it states it."""
-        return not self.terms or any(True for _ in self._subjects(text, folded_text))
+        return not self.terms or any(True for _ in self._subjects(text))
 
-    def _subjects(self, text: str, folded_text: str):
+    def _subjects(self, text: str):
         """(text, position) of each mention of the terms: a term typed with accents is found
         with them ("thuế" is not "thuê"), one typed or restored without (or a word that has
         none: "doanh"), in the text folded character for character, punctuation kept."""
@@ -170,13 +170,14 @@ class Requirement:
         # what is asked about and its value stand together: "lãi suất ưu đãi" in one clause
         # and "35%" in another do not state an interest rate; a long sentence is one clause
         # ("Trong thời hạn 30 ngày … phải gửi hồ sơ thông báo tới cơ quan đăng ký kinh doanh")
-        for where, pos in self._subjects(text, folded_text):
+        for where, pos in self._subjects(text):
             pattern = self.pattern if where is text or self.folded else fold(self.pattern)
             if re.search(pattern, _clause(where, pos), flags):
                 return True
         return False
 
-_CLAUSE_END = re.compile(r"[.;:\n]")
+
+_CLAUSE_END = re.compile(r"[;\n]|[.:](?!\d)")  # not the dot of "100.000 đồng" or the colon of "8:30"
 
 
 def _clause(text: str, pos: int) -> str:

@@ -50,7 +50,7 @@ class QuerySegmenter:
         self.vocabulary = frozenset(vocabulary)
 
     def words(self, text: str) -> list[str]:
-        return [w for w in drop_stopwords(max_match(tokens(text), self.vocabulary)) if w.lower() not in FORM_COMPOUNDS]
+        return [w for w in drop_stopwords(max_match(tokens(text), self.vocabulary)) if w not in FORM_COMPOUNDS]
 
 
 

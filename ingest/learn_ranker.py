@@ -2,7 +2,8 @@
 
     python -m ingest.learn_ranker            # uses the index in ASSISTANT_DATA_DIR (./data)
 
-For every answerable question of the calibration files, the 20 passages retrieval proposes are
+For every answerable question of the calibration files, the passages retrieval proposes for the
+learned order to reorder (RERANK_CANDIDATES of assistant/service.py) are
 described by the features of assistant/rerank.py and labelled by the share of the facts a right
 answer must contain that the passage holds. A listwise model (numpy, L2) learns how much each
 feature says: per question, a softmax over its candidates is fitted to the labels raised to
@@ -142,8 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     model = fit(calibration)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(model, indent=1), encoding="utf-8")
-    print(f"learned from {len(calibration)} questions ({sum(len(g['y']) for g in calibration)} passages); "
-          f"wrote {args.out}")
+    teaching = [g for g in calibration if sum(g["share"]) > 0]  # fit() leaves the others out
+    print(f"learned from {len(teaching)} of {len(calibration)} questions ({sum(len(g['y']) for g in teaching)} "
+          f"passages; the others' candidates hold no fact); wrote {args.out}")
     print(dict(zip(FEATURES, model["weights"])))
     print("share of questions whose first candidate holds every fact: fused order -> learned order")
     for name in ("calibration", "report"):

@@ -387,10 +387,29 @@ def test_a_long_sentence_leads_with_its_part_that_states_what_is_asked():
     question = "Người đại diện tổ hợp tác phải nộp hồ sơ đăng ký trong bao lâu?"
     weights = TermWeights({t: 1.0 for t in "nguoi dai dien to hop tac nop ho so dang ky".split()})
     first = Citation(1, "nd", "Nghị định", "khoản 1 Điều 58", "", 1.0)
-    period = Requirement("thời hạn cụ thể", DURATION_IN_TEXT, ("sơ",))
+    period = Requirement("thời hạn cụ thể", DURATION_IN_TEXT)
     assert "05 ngày" not in answer_lead(quote, weights, classify(question), question, first)
     lead = answer_lead(quote, weights, classify(question), question, first, (period,))
     assert lead.startswith("1. Trong thời hạn 05 ngày làm việc") and lead.endswith("[1]")
+
+
+@pytest.mark.unit
+def test_a_long_line_leads_with_the_sentences_that_state_what_is_asked():
+    # every sentence has a number; only the third states a period, and the first shares more words
+    from assistant.answer import TermWeights, answer_lead
+    from assistant.asked import DURATION_IN_TEXT, Requirement
+    from assistant.question import classify
+    quote = ("2. Hồ sơ đăng ký hoạt động chi nhánh theo quy định tại khoản 2 Điều 107 được nộp tại cơ quan đăng ký "
+             "kinh doanh cấp huyện nơi đặt chi nhánh, kèm theo bản sao 01 nghị quyết của Hội đồng quản trị về việc "
+             "lập chi nhánh. Mẫu giấy tờ theo Phụ lục 2 ban hành kèm theo Nghị định này, có chữ ký của người đại diện. "
+             "Cơ quan đăng ký kinh doanh cấp giấy chứng nhận trong thời hạn 03 ngày làm việc kể từ ngày nhận hồ sơ.")
+    question = "Hồ sơ đăng ký hoạt động chi nhánh nộp ở cơ quan đăng ký kinh doanh thì bao lâu được cấp?"
+    weights = TermWeights({t: 1.0 for t in "ho so dang ky hoat dong chi nhanh nop co quan kinh doanh cap".split()})
+    first = Citation(1, "nd", "Nghị định", "khoản 2 Điều 36", "", 1.0)
+    period = Requirement("thời hạn cụ thể", DURATION_IN_TEXT)
+    assert "03 ngày" not in answer_lead(quote, weights, classify(question), question, first)
+    lead = answer_lead(quote, weights, classify(question), question, first, (period,))
+    assert "03 ngày làm việc" in lead and lead.startswith("… ")
 
 
 @pytest.mark.unit

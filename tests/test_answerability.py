@@ -70,6 +70,17 @@ def test_a_passage_must_state_what_is_asked_not_only_share_its_topic(question, s
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("subject", ["phí", "phi"])
+def test_an_amount_with_a_thousands_dot_stands_in_its_subjects_clause(subject):
+    from assistant.asked import MONEY_IN_TEXT, Requirement
+    fee = Requirement("mức phí cụ thể", MONEY_IN_TEXT, (subject,))
+    passage = "Lệ phí đăng ký là 100.000 đồng/lần."
+    assert fee.met_by(passage, " ".join(folded_tokens(passage)))
+    other = "Lệ phí đăng ký do Bộ Tài chính quy định. Phí thẩm định 100.000 đồng/lần."
+    assert not Requirement("mức lệ phí", MONEY_IN_TEXT, ("lệ",)).met_by(other, " ".join(folded_tokens(other)))
+
+
+@pytest.mark.unit
 @pytest.mark.parametrize("question, what", [
     ("Nhóm nông dân chúng tôi nên lập hợp tác xã hay lập công ty thì có lợi hơn?", "lời khuyên"),
     ("Hợp tác xã trồng rau nên bán hàng qua Shopee hay TikTok thì hiệu quả hơn?", "lời khuyên"),

@@ -125,7 +125,9 @@ def test_the_order_is_learned_from_passages_that_hold_part_of_the_facts():
     ("Đại hội thành viên quyết định kết nạp thành viên", True),
     ("Sở Tài chính chủ trì, phối hợp", True),
     ("Ban Chỉ đạo tỉnh theo dõi", True),
-    ("Ban cán sự đảng Ủy ban nhân dân tỉnh", True),
+    ("Ban cán sự đảng tỉnh lãnh đạo", True),
+    ("ban chỉ đạo cấp huyện", False),  # lower-case "ban" is no name
+    ("Ban chỉ đạo cấp tỉnh kiểm tra", True),
     ("các huyện ủy, thị ủy lãnh đạo", True),
     ("Hội đồng quản trị triệu tập", True),
     ("Bộ hồ sơ gồm các giấy tờ sau đây", False),
