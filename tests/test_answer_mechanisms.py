@@ -312,12 +312,18 @@ def test_only_a_question_about_meaning_asks_for_a_definition(service):
     assert [index.chunks[r].label for r in rows] == ["khoản 18 Điều 4"]
 
 
-def _lead(quote: str, terms: str, question: str) -> str:
-    """The lead of `quote` as first citation [1], for a question whose informative folded terms are `terms`."""
+def _lead(quote: str, terms: str, question: str, asked: tuple = ()) -> str:
+    """The lead of `quote` as first citation [1], for a question whose informative folded terms
+    are `terms` and that asks for `asked` (requirements of assistant/asked.py)."""
     from assistant.answer import TermWeights, answer_lead
     from assistant.question import classify
     first = Citation(1, "luat", "Luật", "Điều 1", "", 1.0)
-    return answer_lead(quote, TermWeights({t: 1.0 for t in terms.split()}), classify(question), question, first)
+    return answer_lead(quote, TermWeights({t: 1.0 for t in terms.split()}), classify(question), question, first, asked)
+
+
+def _period() -> tuple:
+    from assistant.asked import DURATION_IN_TEXT, Requirement
+    return (Requirement("thời hạn cụ thể", DURATION_IN_TEXT),)
 
 
 @pytest.mark.unit
@@ -377,38 +383,27 @@ def test_one_sentence_longer_than_the_lead_leads_from_its_part_that_answers():
 def test_a_long_sentence_leads_with_its_part_that_states_what_is_asked():
     # "trong bao lâu": the part with the period leads, though a later part holds more of the
     # question's words (before, the lead began "… người đại diện … nộp hồ sơ", without "05 ngày")
-    from assistant.answer import TermWeights, answer_lead
-    from assistant.asked import DURATION_IN_TEXT, Requirement
-    from assistant.question import classify
     quote = ("1. Trong thời hạn 05 ngày làm việc kể từ ngày ký hợp đồng hợp tác, người đại diện tổ hợp tác thuộc "
              "đối tượng phải đăng ký kinh doanh hoặc có nhu cầu đăng ký kinh doanh theo quy định tại khoản 2 Điều 107 "
              "Luật Hợp tác xã nộp hồ sơ đăng ký thành lập tổ hợp tác tại cơ quan đăng ký kinh doanh cấp huyện nơi tổ "
              "hợp tác đặt trụ sở.")
-    question = "Người đại diện tổ hợp tác phải nộp hồ sơ đăng ký trong bao lâu?"
-    weights = TermWeights({t: 1.0 for t in "nguoi dai dien to hop tac nop ho so dang ky".split()})
-    first = Citation(1, "nd", "Nghị định", "khoản 1 Điều 58", "", 1.0)
-    period = Requirement("thời hạn cụ thể", DURATION_IN_TEXT)
-    assert "05 ngày" not in answer_lead(quote, weights, classify(question), question, first)
-    lead = answer_lead(quote, weights, classify(question), question, first, (period,))
+    question, terms = "Người đại diện tổ hợp tác phải nộp hồ sơ đăng ký trong bao lâu?", "nguoi dai dien to hop tac nop ho so dang ky"
+    assert "05 ngày" not in _lead(quote, terms, question)
+    lead = _lead(quote, terms, question, _period())
     assert lead.startswith("1. Trong thời hạn 05 ngày làm việc") and lead.endswith("[1]")
 
 
 @pytest.mark.unit
 def test_a_long_line_leads_with_the_sentences_that_state_what_is_asked():
     # every sentence has a number; only the third states a period, and the first shares more words
-    from assistant.answer import TermWeights, answer_lead
-    from assistant.asked import DURATION_IN_TEXT, Requirement
-    from assistant.question import classify
     quote = ("2. Hồ sơ đăng ký hoạt động chi nhánh theo quy định tại khoản 2 Điều 107 được nộp tại cơ quan đăng ký "
              "kinh doanh cấp huyện nơi đặt chi nhánh, kèm theo bản sao 01 nghị quyết của Hội đồng quản trị về việc "
              "lập chi nhánh. Mẫu giấy tờ theo Phụ lục 2 ban hành kèm theo Nghị định này, có chữ ký của người đại diện. "
              "Cơ quan đăng ký kinh doanh cấp giấy chứng nhận trong thời hạn 03 ngày làm việc kể từ ngày nhận hồ sơ.")
     question = "Hồ sơ đăng ký hoạt động chi nhánh nộp ở cơ quan đăng ký kinh doanh thì bao lâu được cấp?"
-    weights = TermWeights({t: 1.0 for t in "ho so dang ky hoat dong chi nhanh nop co quan kinh doanh cap".split()})
-    first = Citation(1, "nd", "Nghị định", "khoản 2 Điều 36", "", 1.0)
-    period = Requirement("thời hạn cụ thể", DURATION_IN_TEXT)
-    assert "03 ngày" not in answer_lead(quote, weights, classify(question), question, first)
-    lead = answer_lead(quote, weights, classify(question), question, first, (period,))
+    terms = "ho so dang ky hoat dong chi nhanh nop co quan kinh doanh cap"
+    assert "03 ngày" not in _lead(quote, terms, question)
+    lead = _lead(quote, terms, question, _period())
     assert "03 ngày làm việc" in lead and lead.startswith("… ")
 
 
