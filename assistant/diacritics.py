@@ -102,8 +102,10 @@ class Restorer:
         return any(t.isalpha() and t == fold(t) and fold(t) in self.candidates
                    and self.candidates[fold(t)] != [t] for t in TOKEN_RE.findall(normalize(text).lower()))
 
-    def restore(self, text: str) -> str:
-        """Text with diacritics restored on bare syllables; everything else as typed."""
+    def restore(self, text: str, typed_bare: bool = False) -> str:
+        """Text with diacritics restored on bare syllables; everything else as typed.
+        `typed_bare`: the person typed without diacritics, whatever the text now has (an
+        abbreviation spelled out, "hdqt" -> "hội đồng quản trị", brings its own accents)."""
         text = normalize(text)
         pieces = TOKEN_RE.findall(text)
         if not pieces:
@@ -111,7 +113,7 @@ class Restorer:
         words = [p for p in pieces if p.isalpha()]
         # A query typed mostly with diacritics means its bare syllables are probably meant bare
         # ("ban", "xa"); only bare forms the corpus never has are then restored.
-        mostly_accented = sum(1 for w in words if fold(w) != w.lower()) >= 0.5 * max(1, len(words))
+        mostly_accented = not typed_bare and sum(1 for w in words if fold(w) != w.lower()) >= 0.5 * max(1, len(words))
         lattice: list[list[str]] = []
         for p in pieces:
             low = p.lower()

@@ -116,7 +116,7 @@ class HybridRetriever:
         # a question typed with diacritics keeps its bare syllables bare ("nghe", "công ty"): it is
         # restored only when typed without them
         accented = typed_with_diacritics(as_typed if as_typed is not None else typed)
-        text = restorer.restore(typed) if not accented and restorer.needs_restoring(typed) else typed
+        text = restorer.restore(typed, typed_bare=True) if not accented and restorer.needs_restoring(typed) else typed
         words = self.segmenter.words(text)
         if text != typed:
             words += [w for w in self.segmenter.words(typed) if w not in words]
@@ -126,7 +126,8 @@ class HybridRetriever:
         context: frozenset[str] = frozenset()
         if asking:
             ask = " ".join(asking)
-            ask_words = self.segmenter.words(ask if accented else restorer.restore(ask)) + self.segmenter.words(ask)
+            ask_words = (self.segmenter.words(ask if accented else restorer.restore(ask, typed_bare=True))
+                         + self.segmenter.words(ask))
             context = frozenset(own) - frozenset(word_terms(ask_words, accented))
         alternatives: dict[str, tuple[frozenset[str], ...]] = {}
         for phrase, others in equivalents_in(text):

@@ -104,6 +104,13 @@ def test_restorer_restores_bare_query(restorer):
     assert restorer.restore(q) == "hợp tác xã cần bao nhiêu thành viên"
 
 
+def test_an_abbreviation_spelled_out_does_not_make_a_bare_question_accented(restorer):
+    # "hdqt htx co bao nhieu thanh vien" spelled out: 7 of 13 syllables accented, so "thanh", a
+    # bare form the documents have (thanh toán), was kept and the count asked was of "thanh"
+    q = "hội đồng quản trị hợp tác xã co bao nhieu thanh vien"
+    assert restorer.restore(q, typed_bare=True) == "hội đồng quản trị hợp tác xã có bao nhiêu thành viên"
+
+
 def test_restorer_keeps_accented_query_unchanged(restorer):
     q = "Hợp tác xã cần bao nhiêu thành viên?"
     assert not restorer.needs_restoring(q)
