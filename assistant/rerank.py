@@ -32,7 +32,7 @@ _LISTS = ("words", "folded", "dense", "learned")
 _KINDS = (("liên hiệp", re.compile(r"\bliên hiệp hợp tác xã\b")), ("tổ hợp tác", re.compile(r"\btổ hợp tác\b")),
           # the fund the Law sets up as an organisation, not the funds a cooperative keeps
           # ("quỹ chung không chia", "quỹ đầu tư phát triển"): those are of a hợp tác xã
-          ("quỹ", re.compile(r"\bquỹ hỗ trợ phát triển\b")),
+          ("quỹ", re.compile(r"\bquỹ hỗ trợ phát triển(?: hợp tác xã)?\b")),
           ("hợp tác xã", re.compile(r"(?<!liên hiệp )(?<!tổ )\bhợp tác xã\b")))
 # A clause that only hands the matter on ("4. Chính phủ quy định chi tiết Điều này.") says
 # nothing of it; its article's title makes it look close to any question about the article
@@ -54,7 +54,15 @@ _MILESTONE = re.compile(r"\b(?:đến|tới) năm (?:19|20)\d\d\b")
 
 
 def _kinds(text: str) -> set[str]:
-    return {name for name, rx in _KINDS if rx.search(text)}
+    """The kinds a text names, most specific first; the words that name one kind name no other
+    ("Quỹ hỗ trợ phát triển hợp tác xã Việt Nam được thành lập …" is about the fund, not about
+    a hợp tác xã)."""
+    found = set()
+    for name, rx in _KINDS:
+        if rx.search(text):
+            found.add(name)
+            text = rx.sub(" ", text)
+    return found
 
 
 def question_facts(question: str) -> dict:

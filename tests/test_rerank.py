@@ -33,6 +33,18 @@ def test_the_support_fund_is_its_own_kind():
     assert _matches(about_fund, asked)[0] == 1.0
 
 
+def test_the_support_funds_name_names_no_cooperative():
+    # "Quỹ hỗ trợ phát triển hợp tác xã …" is about the fund: the hợp tác xã in its name does not
+    # make it a passage about a hợp tác xã for "Hợp tác xã phải lập những quỹ nào?"
+    asked = question_facts("Hợp tác xã phải lập những quỹ nào?")
+    assert asked["kinds"] == {"hợp tác xã"}
+    fund = passage("2. Quỹ hỗ trợ phát triển hợp tác xã Việt Nam được thành lập ở Trung ương, Quỹ hỗ trợ phát triển "
+                   "hợp tác xã cấp tỉnh được thành lập ở tỉnh", "Điều 29. Quỹ hỗ trợ phát triển hợp tác xã")
+    assert _matches(fund, asked)[0] == 0.0
+    own = passage("1. Hợp tác xã trích lập quỹ chung không chia hằng năm", "Điều 84. Quỹ chung không chia")
+    assert _matches(own, asked)[0] == 1.0
+
+
 def test_a_milestone_target_is_marked_when_the_question_names_no_year():
     target = passage("- Toàn tỉnh có khoảng 540 hợp tác xã với 136.000 thành viên.", "II. MỤC TIÊU",
                      "2. Mục tiêu cụ thể", "Đến năm 2030")
