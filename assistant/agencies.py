@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.text import fold
+from assistant.text import UPPER, fold
 
 # abbreviations officials type, folded, and what they stand for (folded)
 ABBREVIATIONS = {
@@ -37,11 +37,10 @@ SOCIO_POLITICAL_NAMES = ("Hội Nông dân", "Hội Liên hiệp Phụ nữ", "H
 # đạo"); "Ban kiểm soát", "Hội đồng quản trị" as the Law writes them. Read by the answer (a unit
 # that names a body answers "ai / cơ quan nào" better) and by the learned order (a passage naming
 # nobody does not state who acts).
-_UPPER = "A-ZĐÂĂÊÔƠƯÀÁẢÃẠẰẮẲẴẶẦẤẨẪẬÈÉẺẼẸỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌỒỐỔỖỘỜỚỞỠỢÙÚỦŨỤỪỨỬỮỰỲÝỶỸỴ"
 NAMES_A_BODY = re.compile(
     r"\b(?:[Đđ]ại hội thành viên|[Hh]ội đồng quản trị|[Gg]iám đốc|[Bb]an kiểm soát|[Kk]iểm soát viên|[Cc]hủ tịch"
     r"|người đại diện theo pháp luật|[Hh]ội nghị thành lập|sáng lập viên|[Cc]ơ quan|Ủy ban|Hội đồng"
-    rf"|(?:Sở|Bộ|Phòng|Ban)(?= [{_UPPER}])|Ban (?:cán sự|chỉ đạo|thường vụ)|Chính phủ|Thủ tướng|Tòa án|Liên minh"
+    rf"|(?:Sở|Bộ|Phòng|Ban)(?= [{UPPER}])|Ban (?:cán sự|chỉ đạo|thường vụ)|Chính phủ|Thủ tướng|Tòa án|Liên minh"
     r"|Quốc hội|Tỉnh ủy|[Hh]uyện ủy|Mặt trận|UBND|HĐND)\b")
 
 

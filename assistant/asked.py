@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from assistant.agencies import NAME_HEADS
 from assistant.question import asking_sentences, leading_few
-from assistant.text import STOPWORDS, fold, normalize
+from assistant.text import STOPWORDS, UPPER, fold, normalize
 
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _NUMBER_WORDS = r"(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn)"
@@ -43,7 +43,7 @@ YEAR_IN_TEXT = r"(?<![\d/.-])(?:19|20)\d\d(?![\d/-])"   # not the year inside "9
 MONTH_IN_TEXT = r"\btháng\s+(?:\d{1,2}|một|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)\b"
 # A person's name as documents print it: a title or a family name, then capitalised syllables
 PERSON_IN_TEXT = (r"\b(?:[Ôô]ng|[Bb]à|Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý)"
-                  r"(?:\s+[A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ][^\W\d_]+){1,3}\b")
+                  rf"(?:\s+[{UPPER}][^\W\d_]+){{1,3}}\b")
 # A Vietnamese phone number ("0236 3822 114", "1900 6600"), an e-mail or a web address
 CONTACT_IN_TEXT = (r"\b0\d{2,3}(?:[ .-]?\d{2,4}){2,3}\b|\b1[89]00(?:[ .-]?\d{2,4}){1,2}\b"
                    r"|[\w.-]+@[\w-]+\.\w+|\bhttps?://|\bwww\.\w+")
@@ -188,8 +188,7 @@ def _clause(text: str, pos: int) -> str:
 
 
 NEVER = r"(?!x)x"  # no passage states it
-_UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
-_CAPITAL = rf"[{_UPPER}][^\W\d_]+"   # a capitalised word
+_CAPITAL = rf"[{UPPER}][^\W\d_]+"   # a capitalised word
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,11 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text)
 
 
+# Vietnamese capital letters, for a regular expression's character class ("[{UPPER}]"): a
+# name's capital tells it from the same words in running text ("Bộ Tài chính", "bộ hồ sơ")
+UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+
+
 def fold(text: str) -> str:
     """Lower-case and strip every diacritic: 'Hợp tác xã' -> 'hop tac xa'."""
     text = unicodedata.normalize("NFD", text.lower())
