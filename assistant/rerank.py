@@ -33,7 +33,9 @@ _KINDS = (("liên hiệp", re.compile(r"\bliên hiệp hợp tác xã\b")), ("t�
           # the fund the Law sets up as an organisation, not the funds a cooperative keeps
           # ("quỹ chung không chia", "quỹ đầu tư phát triển"): those are of a hợp tác xã
           ("quỹ", re.compile(r"\bquỹ hỗ trợ phát triển(?: hợp tác xã)?\b")),
-          ("hợp tác xã", re.compile(r"(?<!liên hiệp )(?<!tổ )\bhợp tác xã\b")))
+          # read last: the words of a kind above are taken out first (_kinds), so "liên hiệp hợp
+          # tác xã" and "Quỹ hỗ trợ phát triển hợp tác xã" name no hợp tác xã
+          ("hợp tác xã", re.compile(r"\bhợp tác xã\b")))
 # A clause that only hands the matter on ("4. Chính phủ quy định chi tiết Điều này.") says
 # nothing of it; its article's title makes it look close to any question about the article
 _DELEGATION_ONLY = re.compile(r"^\s*\d+\.\s*(?:Chính phủ|Thủ tướng Chính phủ|Bộ trưởng[^.;\n]{0,60}?)\s+"
