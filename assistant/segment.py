@@ -57,10 +57,28 @@ class QuerySegmenter:
 _tokenize = None
 
 
+# underthesea's package imports every optional pipeline it has (classification, translation:
+# transformers, and torch where installed), ~1.6 s before the first word, for a tokenizer that
+# needs none of them; its get_optional_import takes an ImportError as "not installed".
+_UNUSED_PIPELINES = ("underthesea.pipeline.classification", "underthesea.pipeline.sentiment",
+                     "underthesea.pipeline.lang_detect", "underthesea.pipeline.dependency_parse",
+                     "underthesea.pipeline.translate", "underthesea.agent", "underthesea.address")
+
+
 def _underthesea():
     global _tokenize
     if _tokenize is None:
-        from underthesea import word_tokenize
+        import sys
+
+        blocked = [m for m in _UNUSED_PIPELINES if m not in sys.modules]
+        for m in blocked:
+            sys.modules[m] = None  # Python's own way to make an import fail at once
+        try:
+            from underthesea import word_tokenize
+        finally:
+            for m in blocked:  # a later explicit import of them works as usual
+                if sys.modules.get(m, 0) is None:
+                    del sys.modules[m]
         _tokenize = word_tokenize
     return _tokenize
 

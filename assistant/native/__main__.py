@@ -1,0 +1,5 @@
+import sys
+
+from assistant.native import main
+
+sys.exit(main())
