@@ -59,6 +59,17 @@ def test_fold_strips_diacritics_and_lowercases():
     assert fold("ĐẠI HỘI THÀNH VIÊN") == "dai hoi thanh vien"
 
 
+def test_fold_by_character_equals_folding_the_whole_text():
+    def whole(text):  # the definition: NFD of the whole text, combining marks dropped
+        text = unicodedata.normalize("NFD", text.lower())
+        return "".join(c for c in text if unicodedata.category(c) != "Mn").replace("đ", "d")
+
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    texts = [line for p in sorted(corpus.glob("*.md")) for line in p.read_text().splitlines()]
+    texts += ["e\u0301\u0323 a\u0323\u0302 decomposed", "Å Kelvin \u212a \u01c5 İstanbul ΣΑΣ ﬁ Ω", "ỦY BAN"]
+    assert [fold(t) for t in texts] == [whole(t) for t in texts]
+
+
 def test_tokens_keep_document_numbers_dates_and_percentages_whole():
     toks = tokens("Luật 17/2023/QH15 và Nghị định 92/2024/NĐ-CP có hiệu lực từ 01/7/2024, chiếm 20% vốn.")
     assert "17/2023/qh15" in toks
