@@ -41,13 +41,13 @@ static void matmul_q4q8_512(const block_q4_0 *W, const float *bias,
                 const int8_t *a = aq + (size_t)t * nin;
                 const float *dT = ad + (size_t)t * nb;
                 const int32_t *sT = as + (size_t)t * nb;
+                /* lanes 0-7 take block 2p's value, lanes 8-15 block 2p+1's (the offset only in lanes 0 and 8) */
+                const __m512i pick = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
                 for (int p = 0; p < np; p++) {
-                    da2[p] = _mm512_castpd_ps(_mm512_insertf64x4(
-                        _mm512_castps_pd(_mm512_set1_ps(dT[2 * p])),
-                        _mm256_castps_pd(_mm256_set1_ps(dT[2 * p + 1])), 1));
-                    off2[p] = _mm512_inserti64x4(
-                        _mm512_castsi256_si512(_mm256_setr_epi32(-8 * sT[2 * p], 0, 0, 0, 0, 0, 0, 0)),
-                        _mm256_setr_epi32(-8 * sT[2 * p + 1], 0, 0, 0, 0, 0, 0, 0), 1);
+                    const __m128 d01 = _mm_castpd_ps(_mm_load_sd((const double *)(dT + 2 * p)));
+                    da2[p] = _mm512_permutexvar_ps(pick, _mm512_castps128_ps512(d01));
+                    const __m128i s01 = _mm_mullo_epi32(_mm_loadl_epi64((const __m128i *)(sT + 2 * p)), _mm_set1_epi32(-8));
+                    off2[p] = _mm512_maskz_permutexvar_epi32(0x0101, pick, _mm512_castsi128_si512(s01));
                 }
                 __m512 facc[RO];
                 for (int r = 0; r < RO; r++) facc[r] = _mm512_setzero_ps();
