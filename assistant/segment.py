@@ -76,7 +76,9 @@ def _underthesea():
         try:
             from underthesea import word_tokenize
         finally:
-            for m in blocked:  # a later explicit import of them works as usual
+            # an explicit import of one of them still works later; underthesea's own names for
+            # them (underthesea.translate …) stay None in this process: nothing here uses them
+            for m in blocked:
                 if sys.modules.get(m, 0) is None:
                     del sys.modules[m]
         _tokenize = word_tokenize

