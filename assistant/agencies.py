@@ -3,6 +3,7 @@ tỉnh" and "uy ban nhan dan tinh" are one body; "Ủy ban nhân dân các cấp
 Used at ingest (to key the responsibilities found) and at query time (to find them)."""
 from __future__ import annotations
 
+import bisect
 import re
 
 from assistant.text import UPPER, fold
@@ -81,6 +82,23 @@ def is_body(name: str) -> bool:
         return any(text == h or text.startswith(h + " ") for h in ACCENTED_HEADS)
     k = key(name)
     return any(k == h or k.startswith(h + " ") for h in HEADS)
+
+
+def matching_keys(sorted_keys: list[str], asked_key: str) -> list[str]:
+    """The keys of `sorted_keys` that `matches` the key asked, found by bisection: a key that
+    begins with a name sorts right after it, so the cost is the matches', not the list's."""
+    if not asked_key:
+        return []
+    prefixes = [asked_key] + [asked_key[: -len(level) - 1] + " cac cap"
+                              for level in _LEVELS if asked_key.endswith(" " + level)]
+    found = []
+    for prefix in prefixes:
+        at = bisect.bisect_left(sorted_keys, prefix)
+        while at < len(sorted_keys) and sorted_keys[at].startswith(prefix):
+            if matches(sorted_keys[at], asked_key):
+                found.append(sorted_keys[at])
+            at += 1
+    return found
 
 
 def matches(row_key: str, asked_key: str) -> bool:

@@ -62,15 +62,30 @@ def _keyed(index: OpenIndex) -> tuple[list[str], list[str]]:
     return keys, sorted(names, key=len, reverse=True)
 
 
+@per_index
+def _rows_by_key(index: OpenIndex) -> tuple[list[str], dict[str, list[int]]]:
+    """Per index, once: the rows' keys sorted, and each key's rows in the documents' order."""
+    by_key: dict[str, list[int]] = {}
+    for i, k in enumerate(_keyed(index)[0]):
+        by_key.setdefault(k, []).append(i)
+    return sorted(by_key), by_key
+
+
+def rows_of(index: OpenIndex, asked: list[str]) -> list[int]:
+    """The rows whose body is one of the bodies asked (agencies.matches), in the documents'
+    order, without a pass over every row: a province's plans add thousands of them."""
+    keys, by_key = _rows_by_key(index)
+    return sorted({i for a in asked for k in agencies.matching_keys(keys, a) for i in by_key[k]})
+
+
 def lookup(index: OpenIndex, agency: str | None = None, doc_id: str | None = None) -> list[dict]:
     """The assignments of a body (every one when none is named), with the document's name and
     the notices that concern each (a body renamed or abolished since)."""
     asked = agencies.key(agency) if agency else ""
     out = []
-    for r, k in zip(index.responsibilities, _keyed(index)[0]):
+    rows = rows_of(index, [asked]) if asked else range(len(index.responsibilities))
+    for r in (index.responsibilities[i] for i in rows):
         if doc_id is not None and r["doc_id"] != doc_id:
-            continue
-        if asked and not agencies.matches(k, asked):
             continue
         doc = index.documents.get(r["doc_id"])
         out.append({**r, "document": doc.short if doc else r["doc_id"],
@@ -115,7 +130,7 @@ def answer_duties(index: OpenIndex, question: str) -> Answer | None:
         named, asked = "", asked_agencies(index, question)
     if not asked:
         return None
-    rows = [r for r, k in zip(index.responsibilities, _keyed(index)[0]) if any(agencies.matches(k, a) for a in asked)]
+    rows = [index.responsibilities[i] for i in rows_of(index, asked)]
     if not rows or any(agencies.key(r["agency"]) not in agencies.key(r["text"]) for r in rows):
         # an article given over to the body's duties ("Điều 7. Nhiệm vụ, quyền hạn của cơ quan đăng ký
         # kinh doanh cấp huyện", its clauses not naming it) is the answer; retrieval quotes it whole

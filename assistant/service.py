@@ -18,7 +18,7 @@ from assistant.config import Settings
 from assistant.conversation import is_follow_up, rewrite
 from assistant.admission import EmbeddingQueue
 from assistant.embeddings import Calibration, Embedder, calibration_of, get_embedder
-from assistant.index import IndexHolder, OpenIndex
+from assistant.index import IndexHolder, OpenIndex, per_index
 from assistant.procedure import asks_procedure
 from assistant.question import classify, expand, sub_questions
 from assistant.retrieval import Hit, HybridRetriever
@@ -326,10 +326,17 @@ def _calibration(embedder: Embedder) -> Calibration:
     return calibration
 
 
+@per_index
+def _amends_any(index: OpenIndex) -> bool:
+    """Per index, once: whether any document of it is amended by another (a pass over every
+    document per question otherwise)."""
+    return any(d.amended_by for d in index.documents.values())
+
+
 def _current_first(index: OpenIndex, scored: list, vector, weights) -> list:
     """When the act that amends a candidate is itself in the corpus, its passage closest to the
     question comes right before the candidate it amends: the current rule first."""
-    if not any(d.amended_by for d in index.documents.values()):
+    if not _amends_any(index):
         return scored
     out = list(scored)
     for s in scored:

@@ -171,3 +171,23 @@ def test_a_socio_political_organisation_named_on_the_way_leaves_the_body_asked_a
     a = service.answer("Tôi là cán bộ Hội Nông dân, Ủy ban nhân dân các cấp có trách nhiệm gì về hợp tác xã?")
     assert a.found and a.answer.startswith("- Ủy ban nhân dân các cấp")
     assert {c.label for c in a.citations} == {"khoản 4 Điều 113", "khoản 5 Điều 113"}
+
+
+@pytest.mark.integration
+def test_rows_of_a_body_are_found_by_key_as_the_scan_over_every_row_found_them(service):
+    from assistant.duties import _keyed, rows_of
+
+    index = service.index()
+    keys = _keyed(index)[0]
+    asked = set(keys)
+    for k in keys:  # every shorter name a question may use, and the body at each level
+        words = k.split()
+        asked |= {" ".join(words[:n]) for n in range(1, len(words))}
+        asked |= {k.replace(" cac cap", f" {level}") for level in ("tinh", "huyen", "xa")}
+    asked |= {"", "uy ban nhan dan tinh", "mat tran to quoc", "so"}
+    assert len(asked) > 100
+    for a in sorted(asked):
+        scanned = [i for i, k in enumerate(keys) if agencies.matches(k, a)]
+        assert rows_of(index, [a]) == scanned, a
+    some = sorted(asked)[::7]
+    assert rows_of(index, some) == [i for i, k in enumerate(keys) if any(agencies.matches(k, a) for a in some)]
