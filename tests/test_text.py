@@ -51,6 +51,17 @@ def test_normalize_unifies_spaces_and_keeps_case_and_punctuation():
     assert normalize("Điều\u00a05.\tHợp  tác xã") == "Điều 5. Hợp tác xã"
 
 
+def test_only_passage_sized_texts_are_kept_normalized():
+    from assistant import text
+
+    long = "Hoà\u00a0bình " * 1000  # a document's block, longer than any passage
+    before = text._normalize_kept.cache_info().currsize
+    assert normalize(long) == "Hòa bình " * 999 + "Hòa bình "
+    assert text._normalize_kept.cache_info().currsize == before
+    normalize("Hoà\u00a0bình, một đoạn ngắn")
+    assert text._normalize_kept.cache_info().currsize == before + 1
+
+
 # --- fold / tokens -----------------------------------------------------------------------
 
 def test_fold_strips_diacritics_and_lowercases():
