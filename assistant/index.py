@@ -253,6 +253,9 @@ class OpenIndex:
                                     f"{len(self.chunks)} chunks; {fix}")
         self._bounded = ({"words": search_at_scale.BoundedPostings(self.bm25_words),
                           "folded": search_at_scale.BoundedPostings(self.bm25_folded)} if self.at_scale else {})
+        # at scale, what sums the lexical postings: "c" (assistant/native/postings.c) or "numpy"
+        self.postings_kernel = (("c" if self._bounded["words"].kernel is not None else "numpy")
+                                if self._bounded else None)
         self._collection = None
         self._collection_lock = threading.Lock()
         if settings.chroma_server:

@@ -8,7 +8,8 @@ measured on). Past it:
   reads the same file and finds the same neighbours. Its top ANN_CANDIDATES are re-scored
   exactly against the build's vectors, so the order of what it finds is the exact order.
 - lexical: each term's postings cut to its MAX_POSTINGS highest-scoring chunks (a word in
-  most chunks adds little to any one of them), summed over the candidates they name only.
+  most chunks adds little to any one of them), summed over the candidates they name only — by
+  assistant/native/postings.c when it is built, else by numpy, with the same result.
 """
 from __future__ import annotations
 
@@ -66,7 +67,13 @@ class BoundedPostings:
     """BM25 over one bm25s model with every term's postings cut to MAX_POSTINGS; a term's cut
     list is made on first use and kept (a process meets a few thousand distinct terms)."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model, kernel=...) -> None:
+        """`kernel`: the C sum of assistant/native/postings.py (found when built, by default),
+        or None for numpy's; both give the same rows and scores."""
+        if kernel is ...:
+            from assistant.native import postings
+            kernel = postings.load()
+        self.kernel = kernel
         self.vocab = model.vocab_dict
         self._data, self._indices, self._indptr = (model.scores["data"], model.scores["indices"],
                                                    model.scores["indptr"])
@@ -93,11 +100,20 @@ class BoundedPostings:
             acc = self._local.acc = np.zeros(self._num_docs, dtype=np.float64)
         return acc
 
+    def _seen(self) -> np.ndarray:
+        """The kernel's per-thread mark of chunks touched, all zero between calls."""
+        seen = getattr(self._local, "seen", None)
+        if seen is None:
+            seen = self._local.seen = np.zeros(self._num_docs, dtype=np.uint8)
+        return seen
+
     def top(self, terms: list[str], n: int) -> list[tuple[int, float]]:
         ids = [self.vocab[t] for t in terms if t in self.vocab]
-        if not ids:
+        if not ids or n <= 0:
             return []
         parts = [self._postings(t) for t in ids]
+        if self.kernel is not None:
+            return self.kernel.top(parts, n, self._scratch(), self._seen())
         rows = np.concatenate([p[0] for p in parts])
         if not len(rows):
             return []
@@ -110,7 +126,13 @@ class BoundedPostings:
             acc[rows] = 0.0  # left dirty, it would add to this thread's every later score
         # a chunk appears once per term at most: the best n * len(ids) entries hold the best n chunks
         m = min(len(rows), n * len(ids))
-        best = np.argpartition(-scores, m - 1)[:m] if m < len(rows) else np.arange(len(rows))
+        if m < len(rows):
+            cut = scores[np.argpartition(-scores, m - 1)[:m]].min()
+            # those m hold n chunks scoring at least `cut`; every entry tying with it is taken too,
+            # so which of several equal chunks come first is decided by row, not by the partition
+            best = np.flatnonzero(scores >= cut)
+        else:
+            best = np.arange(len(rows))
         candidates, first = np.unique(rows[best], return_index=True)
         cand_scores = scores[best][first]
         order = np.lexsort((candidates, -cand_scores))[:n]

