@@ -251,8 +251,11 @@ class OpenIndex:
             if len(self.ann) != len(self.chunks):
                 raise IndexNotReady(f"index {build_id}: its vector graph holds {len(self.ann)} vectors for "
                                     f"{len(self.chunks)} chunks; {fix}")
-        self._bounded = ({"words": search_at_scale.BoundedPostings(self.bm25_words),
-                          "folded": search_at_scale.BoundedPostings(self.bm25_folded)} if self.at_scale else {})
+        try:
+            self._bounded = ({"words": search_at_scale.BoundedPostings(self.bm25_words),
+                              "folded": search_at_scale.BoundedPostings(self.bm25_folded)} if self.at_scale else {})
+        except ValueError as exc:  # postings naming chunks the build does not have
+            raise IndexNotReady(f"index {build_id}: its BM25 index does not fit its chunks ({exc}); {fix}") from None
         # at scale, what sums the lexical postings: "c" (assistant/native/postings.c) or "numpy"
         self.postings_kernel = (("c" if self._bounded["words"].kernel is not None else "numpy")
                                 if self._bounded else None)

