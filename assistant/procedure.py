@@ -155,7 +155,7 @@ def procedure_steps(index: OpenIndex, question: str, weights: answering.TermWeig
     step). Titles that name nearly as much of the question's subject, and not much more
     besides, are told apart by retrieval: the one whose clauses it ranks first ("mở chi
     nhánh" and "chấm dứt hoạt động chi nhánh" name the same subject; the question's verb is in
-    the clauses, not the titles)."""
+    the clauses, not the titles) — after the titles that another one only adds words to."""
     asking = _asking_part(question)
     asked_kinds = _kinds(asking)
     titles = procedure_titles(index)
@@ -181,8 +181,13 @@ def procedure_steps(index: OpenIndex, question: str, weights: answering.TermWeig
     top = max((named for named, _ in fits.values()), default=0.0)
     if top < MIN_SUBJECT:
         return None
-    ranked = sorted((k for k in fits if fits[k][0] >= NEAR_FIT * top),
-                    key=lambda k: (first[k], fits[k][1], -fits[k][0]))
+    near = [k for k in fits if fits[k][0] >= NEAR_FIT * top]
+    # A title that is another near title's plus more words, naming the same of the question's
+    # subject, is a variant of that procedure and comes after it ("đăng ký tổ hợp tác" before
+    # "đăng ký thay đổi nội dung đăng ký tổ hợp tác", whichever retrieval ranked first)
+    subjects = {k: set(with_bigrams(_words(titles[k], weights.accented))) for k in near}
+    variant = {k: any(j != k and fits[j][0] == fits[k][0] and subjects[j] < subjects[k] for j in near) for k in near}
+    ranked = sorted(near, key=lambda k: (variant[k], first[k], fits[k][1], -fits[k][0]))
     for key in ranked:  # an article with no steps (a list of cases, a delegation) is passed over
         chunks = list(index.chunks_by_article.get(key, []))
         pointed = _pointer_only(index, chunks)
