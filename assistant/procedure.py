@@ -110,6 +110,12 @@ def _words(text: str, accented: bool) -> list[str]:
     return out
 
 
+def _procedure_words(title: str) -> frozenset[tuple[str, str]]:
+    """The words of a title that name a procedure ("hồ sơ", "trình tự", "thủ tục" …)."""
+    words = [fold(t).lower() for t in tokens(title)]
+    return frozenset(pair for pair in zip(words, words[1:]) if pair in _PROCEDURE_PAIRS)
+
+
 def _fit(index: OpenIndex, title: str, weights: answering.TermWeights, asking: str,
          kinds_count: bool = False) -> tuple[float, float]:
     """(idf mass of the question's subject terms the title names, idf mass of the title's
@@ -182,11 +188,15 @@ def procedure_steps(index: OpenIndex, question: str, weights: answering.TermWeig
     if top < MIN_SUBJECT:
         return None
     near = [k for k in fits if fits[k][0] >= NEAR_FIT * top]
-    # A title that is another near title's plus more words, naming the same of the question's
-    # subject, is a variant of that procedure and comes after it ("đăng ký tổ hợp tác" before
-    # "đăng ký thay đổi nội dung đăng ký tổ hợp tác", whichever retrieval ranked first)
+    # A title that is another near title's plus more words — the same words naming the
+    # procedure, the same of the question's subject — is a variant of that procedure and comes
+    # after it ("Hồ sơ, trình tự, thủ tục đăng ký tổ hợp tác" before "Hồ sơ, trình tự, thủ tục
+    # đăng ký thay đổi nội dung đăng ký tổ hợp tác", whichever retrieval ranked first); "Trình
+    # tự, thủ tục đăng ký … sử dụng chữ ký số" is no variant of "Hồ sơ đăng ký …", but its steps
     subjects = {k: set(with_bigrams(_words(titles[k], weights.accented))) for k in near}
-    variant = {k: any(j != k and fits[j][0] == fits[k][0] and subjects[j] < subjects[k] for j in near) for k in near}
+    naming = {k: _procedure_words(titles[k]) for k in near}
+    variant = {k: any(j != k and fits[j][0] == fits[k][0] and naming[j] == naming[k] and subjects[j] < subjects[k]
+                      for j in near) for k in near}
     ranked = sorted(near, key=lambda k: (variant[k], first[k], fits[k][1], -fits[k][0]))
     for key in ranked:  # an article with no steps (a list of cases, a delegation) is passed over
         chunks = list(index.chunks_by_article.get(key, []))
