@@ -644,3 +644,29 @@ def test_a_verdict_rests_on_the_lead_it_stands_before(service):
         assert "ủy quyền" in answer.lead, answer.lead
     kept = service.answer("Nếu hợp tác xã không được cấp đăng ký thì lệ phí đăng ký kinh doanh đã nộp có được trả lại không?")
     assert kept.lead.startswith("Không — ") and "không được hoàn trả" in kept.lead, kept.lead
+
+
+@pytest.mark.integration
+def test_search_keeps_a_place_for_the_passage_nearest_in_meaning(service):
+    """Where the fused order leaves out the dense list's first passage, it takes the last of the
+    k places; the others are the fused order's, unchanged."""
+    from assistant.evaluation import load_questions
+    from tests.conftest import ROOT
+
+    index = service.index()
+    questions = [q["q"] for q in load_questions(ROOT / "tests" / "data" / "questions.citizen.jsonl")]
+    placed = 0
+    for q in questions:
+        terms, vector = service._query(index, q)
+        moved = service.dense_query(vector)
+        nearest = index.chunks[index.dense(vector if moved is None else moved, 1)[0][0]]
+        fused = [s.hit.chunk for s in service.candidates(index, q, 8, (terms, vector))[3]]
+        got = [(r.doc_id, r.label) for r in service.search(q, k=5)]
+        assert (nearest.doc_id, nearest.label) in got, q
+        if all(c.row != nearest.row for c in fused[:5]):
+            placed += 1
+            assert got[:4] == [(c.doc_id, c.label) for c in fused[:4]], q
+            assert got[4] == (nearest.doc_id, nearest.label)
+    assert placed >= 3  # the case is exercised, not only the ones where the orders agree
+    one = service.search(questions[0], k=1)
+    assert len(one) == 1  # a single result stays the fused order's first
