@@ -192,7 +192,8 @@ def procedure_steps(index: OpenIndex, question: str, weights: answering.TermWeig
     # procedure, the same of the question's subject — is a variant of that procedure and comes
     # after it ("Hồ sơ, trình tự, thủ tục đăng ký tổ hợp tác" before "Hồ sơ, trình tự, thủ tục
     # đăng ký thay đổi nội dung đăng ký tổ hợp tác", whichever retrieval ranked first); "Trình
-    # tự, thủ tục đăng ký … sử dụng chữ ký số" is no variant of "Hồ sơ đăng ký …", but its steps
+    # tự, thủ tục đăng ký … sử dụng chữ ký số" is no variant of "Hồ sơ đăng ký …": it is the
+    # procedure, the other the file. Equal `named` is exact: the same counted terms sum alike.
     subjects = {k: set(with_bigrams(_words(titles[k], weights.accented))) for k in near}
     naming = {k: _procedure_words(titles[k]) for k in near}
     variant = {k: any(j != k and fits[j][0] == fits[k][0] and naming[j] == naming[k] and subjects[j] < subjects[k]

@@ -147,6 +147,11 @@ class HybridRetriever:
         words = max_match(tokens(text), self.segmenter.vocabulary)
         return words[0].replace("_", " ") if words else None
 
+    def yields(self, terms: QueryTerms, doc) -> bool:
+        """Whether a passage of `doc` yields to current law: its document is superseded and the
+        question does not name it."""
+        return doc is not None and doc.status == "superseded" and not self._names(terms, doc)
+
     @staticmethod
     def _names(terms: QueryTerms, doc) -> bool:
         typed = f" {' '.join(folded_tokens(terms.typed))} "
@@ -202,7 +207,7 @@ class HybridRetriever:
         # question names it ("Nghị định 77/2019 quy định gì…").
         for row in fused:
             doc = self.index.documents.get(self.index.chunks[row].doc_id)
-            if doc is not None and doc.status == "superseded" and not self._names(terms, doc):
+            if self.yields(terms, doc):
                 fused[row] *= SUPERSEDED_WEIGHT
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
         sims = self.index.vectors[[row for row, _ in ranked]] @ vector if ranked else []

