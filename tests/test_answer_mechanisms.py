@@ -456,6 +456,19 @@ def test_bullets_under_a_section_title_lead_with_the_one_that_answers_an_enumera
     assert lead.startswith("1. Hồ sơ bao gồm các giấy tờ sau đây:\na) Giấy đề nghị") and "c) Điều lệ" in lead
 
 
+@pytest.mark.unit
+def test_a_long_list_leads_with_more_of_its_items_each_by_its_first_words():
+    """Twelve items of ~90 characters: the lead has room for each item's first words, not for
+    the first five items whole (a fact is as often in the eighth item as in the first)."""
+    items = [f"{chr(97 + i)}) Trường hợp thứ {i + 1} của danh sách dài mà mỗi dòng đều có khá nhiều chữ "
+             f"để đọc hết một lượt;" for i in range(12)]
+    quote = "1. Các trường hợp chấm dứt tư cách thành viên chính thức:\n" + "\n".join(items)
+    lead = _lead(quote, "truong hop cham dut tu cach thanh vien", "Những trường hợp nào chấm dứt tư cách thành viên?")
+    shown = [i for i in range(12) if f"Trường hợp thứ {i + 1} " in lead]
+    assert len(shown) >= 8, lead
+    assert len(lead) <= 460, len(lead)
+
+
 @pytest.mark.integration
 def test_an_answer_listing_targets_or_duties_has_a_lead_from_the_listed_line_that_answers(service):
     targets = service.answer("Đến năm 2030 bao nhiêu phần trăm hợp tác xã ứng dụng công nghệ cao?")
