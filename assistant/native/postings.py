@@ -14,12 +14,11 @@ import hashlib
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from assistant.native import HERE, BuildError, compiler, install, run
+from assistant.native import HERE, BuildError, build_library, run
 
 log = logging.getLogger(__name__)
 
@@ -107,24 +106,15 @@ def self_check(path: Path) -> None:
 
 
 def build(directory: Path = HERE, cc: str | None = None) -> Path:
-    out = library_path(directory)
-    if out.is_file():
-        return out
-    cc_cmd = compiler(cc)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            built = Path(tmp) / out.name
-            run([*cc_cmd, *COMPILE_FLAGS, str(SOURCE), "-o", str(built)], "compiling the postings kernel")
-            if not built.is_file():
-                raise BuildError(f"{cc_cmd[0]} reported success but wrote no library")
-            # checked in another process: a broken library can kill the process that loads it
-            run([sys.executable, "-c", "import sys; from pathlib import Path; "
-                 "from assistant.native.postings import self_check; self_check(Path(sys.argv[1]))", str(built)],
-                "checking the postings kernel", timeout=120, cwd=str(Path(__file__).resolve().parents[2]))
-            install(built, out, "_postings-*.so")
-    except OSError as exc:
-        raise BuildError(str(exc)) from None
-    return out
+    def compile_into(work: Path, cc_cmd: list[str], built: Path) -> None:
+        run([*cc_cmd, *COMPILE_FLAGS, str(SOURCE), "-o", str(built)], "compiling the postings kernel")
+
+    def check(built: Path) -> None:  # in another process: a broken library can kill the one that loads it
+        run([sys.executable, "-c", "import sys; from pathlib import Path; "
+             "from assistant.native.postings import self_check; self_check(Path(sys.argv[1]))", str(built)],
+            "checking the postings kernel", timeout=120, cwd=str(Path(__file__).resolve().parents[2]))
+
+    return build_library(library_path(directory), cc, compile_into, check, "_postings-*.so")
 
 
 _loaded: dict[Path, Kernel | None] = {}
