@@ -77,6 +77,29 @@ class Related:
     label: str     # the article ("Điều 39"), or the passage's label where there is no article
     title: str     # the article's heading ("Điều 39. Hội nghị thành lập hợp tác xã"), else the label
     anchor: str = ""
+    short_title: str = ""  # the title cut to RELATED_TITLE_CHARS for a list a reader scans ("" when stored before it)
+
+
+RELATED_TITLE_CHARS = 72  # a "Xem thêm" line on a phone: one or two lines, not three (set by hand); Decree 92's
+                          # titles repeat "tổ hợp tác, hợp tác xã, liên hiệp hợp tác xã" and run past 120
+
+
+def short_title(title: str, limit: int = RELATED_TITLE_CHARS) -> str:
+    """A heading cut within `limit` characters, "…" where it was cut: at its last comma or
+    semicolon past half the room ("Điều 48. Thông báo thay đổi nội dung đăng ký hợp tác xã…",
+    not "… hợp tác xã, liên hiệp hợp…"), else at a word."""
+    if len(title) <= limit:
+        return title
+    head = title[:limit - 1]
+    stop = max(head.rfind(", "), head.rfind("; "))
+    return (head[:stop] if stop > limit // 2 else head.rsplit(" ", 1)[0]).rstrip(",;:. ") + "…"
+
+
+def see_also(related: Sequence[Related]) -> str:
+    """The "Xem thêm" lines a text client prints under an answer (assistant ask), short titles."""
+    if not related:
+        return ""
+    return "Xem thêm:\n" + "\n".join(f"- {r.short_title or r.title} — {r.document}" for r in related)
 
 
 @dataclass
@@ -611,7 +634,7 @@ def related(index: OpenIndex, scored: list[Scored], citations: list[Citation]) -
         doc = index.documents.get(chunk.doc_id)
         title = next((p for p in chunk.path if article and p.startswith(article)), "") or key[1]
         anchor = re.sub(r"-khoan-.*$", "", chunk.anchor) if article else chunk.anchor
-        out.append(Related(chunk.doc_id, _doc_name(doc, chunk.doc_id), key[1], title, anchor))
+        out.append(Related(chunk.doc_id, _doc_name(doc, chunk.doc_id), key[1], title, anchor, short_title(title)))
         if len(out) >= MAX_RELATED:
             break
     return out

@@ -69,6 +69,8 @@ def _service():
 def cmd_ask(args) -> int:
     from dataclasses import asdict
 
+    from assistant.answer import Related, see_also
+
     service = _service()
     result = service.chat(args.question)
     if args.json:
@@ -78,9 +80,7 @@ def cmd_ask(args) -> int:
         for c in result.citations:
             print(f"[{c['n']}] {c['label']} — {c['document']}")
         if result.related:
-            print("Xem thêm:")
-            for r in result.related:
-                print(f"- {r['title']} — {r['document']}")
+            print(see_also([Related(**r) for r in result.related]))
     return 0
 
 

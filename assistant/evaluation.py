@@ -14,6 +14,7 @@ import statistics
 import time
 from pathlib import Path
 
+from assistant.answer import see_also
 from assistant.question import expand
 from assistant.text import fold, normalize
 from assistant.topic import names_topic
@@ -87,6 +88,11 @@ def percentile(values: list[float], p: float) -> float:
 FIRST_SEEN = 400  # characters a reader sees first on a phone
 
 
+def _spread(chars: list[int]) -> dict:
+    return {"median": round(statistics.median(chars)) if chars else 0,
+            "p90": round(percentile(chars, 90)) if chars else 0, "max": max(chars) if chars else 0}
+
+
 def _shape(shape: dict[str, list], answerable: int) -> dict:
     """Accuracy of the lead alone and of the first 400 characters (over all answerable
     questions, like answer_accuracy), answer length and passages per answer, overall and by kind."""
@@ -95,9 +101,9 @@ def _shape(shape: dict[str, list], answerable: int) -> dict:
         leads = [shape["lead"][i] for i in idx if shape["lead"][i] is not None]
         return {"lead_accuracy": round(sum(leads) / n, 4) if n and leads else None,
                 "first_400_accuracy": round(sum(shape["first"][i] for i in idx) / n, 4) if n else None,
-                "answer_chars": {"median": round(statistics.median(chars)) if chars else 0,
-                                 "p90": round(percentile(chars, 90)) if chars else 0,
-                                 "max": max(chars) if chars else 0},
+                "answer_chars": _spread(chars),
+                # as a text client shows it (assistant ask): the answer and its "Xem thêm" titles
+                "shown_chars": _spread([shape["shown"][i] for i in idx]),
                 "passages_per_answer": round(statistics.mean(shape["passages"][i] for i in idx), 2) if idx else 0.0}
     every = list(range(len(shape["chars"])))
     by_kind = {}
@@ -119,7 +125,7 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
     modes: dict[str, list[int]] = {}   # answer path -> [right, answerable questions it answered]
     topical = {True: [0, 0], False: [0, 0]}  # names the topic -> [refused, out-of-scope questions]
     # where a reader sees the fact, and how much there is to read, per answered question
-    shape: dict[str, list] = {"lead": [], "first": [], "chars": [], "passages": [], "kind": []}
+    shape: dict[str, list] = {"lead": [], "first": [], "chars": [], "shown": [], "passages": [], "kind": []}
     ask = getattr(service, "ask", service.answer)  # the full path: the LLM's when one is configured
     index = service.index()
     for q in questions:
@@ -146,6 +152,8 @@ def evaluate(service, questions: list[dict], k: int = 5) -> dict:
             shape["lead"].append(facts_present(lead, q["all_of"]) if lead else None)
             shape["first"].append(facts_present(result.answer[:FIRST_SEEN], q["all_of"]))
             shape["chars"].append(len(result.answer))
+            more = see_also(getattr(result, "related", []))
+            shape["shown"].append(len(result.answer) + (len(more) + 1 if more else 0))
             shape["passages"].append(len(result.citations))
             shape["kind"].append(q["kind"])
         kinds.setdefault(q["kind"], [0, 0])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import yes_no
+from assistant.answer import Related, see_also, short_title, yes_no
 from assistant.evaluation import facts_present, label_matches
 
 pytestmark = pytest.mark.unit
@@ -45,3 +45,24 @@ def test_facts_are_matched_without_case_or_accents():
     assert facts_present("Ít nhất 05 thành viên CHÍNH THỨC", [["05 thanh vien"], ["chính thức"]])
     assert not facts_present("ít nhất 05 thành viên", [["05 thành viên"], ["03 hợp tác xã", "3 hợp tác xã"]])
 
+
+
+@pytest.mark.parametrize("title, short", [
+    ("Điều 99. Giải thể bắt buộc đối với hợp tác xã, liên hiệp hợp tác xã",  # 67 characters: whole
+     "Điều 99. Giải thể bắt buộc đối với hợp tác xã, liên hiệp hợp tác xã"),
+    ("Điều 48. Thông báo thay đổi nội dung đăng ký hợp tác xã, liên hiệp hợp tác xã",  # at the comma
+     "Điều 48. Thông báo thay đổi nội dung đăng ký hợp tác xã…"),
+    ("Điều 11. Số lượng hồ sơ và ngôn ngữ sử dụng trong hồ sơ đăng ký tổ hợp tác, hợp tác xã, liên hiệp hợp tác xã",
+     "Điều 11. Số lượng hồ sơ và ngôn ngữ sử dụng trong hồ sơ đăng ký tổ hợp…"),  # no comma in reach: a word
+])
+def test_a_related_title_is_cut_where_a_reader_can_tell_what_it_is(title, short):
+    assert short_title(title) == short and len(short) <= 72
+
+
+def test_see_also_lists_short_titles_and_falls_back_to_the_whole_one():
+    fresh = Related("nd92", "Nghị định 92/2024/NĐ-CP", "Điều 11", "Điều 11. Số lượng hồ sơ và ngôn ngữ sử dụng trong hồ "
+                    "sơ đăng ký tổ hợp tác, hợp tác xã", short_title="Điều 11. Số lượng hồ sơ…")
+    stored = Related("luat", "Luật Hợp tác xã 2023", "Điều 39", "Điều 39. Hội nghị thành lập hợp tác xã")  # kept before
+    assert see_also([fresh, stored]) == ("Xem thêm:\n- Điều 11. Số lượng hồ sơ… — Nghị định 92/2024/NĐ-CP\n"
+                                         "- Điều 39. Hội nghị thành lập hợp tác xã — Luật Hợp tác xã 2023")
+    assert see_also([]) == ""

@@ -33,8 +33,10 @@ def test_chat_answers_with_citations(client):
     # further provisions: titles and links, none of them an article the answer quotes, no text
     quoted = {(x["doc_id"], x["label"].split(" Điều ")[-1]) for x in body["citations"]}
     for r in body["related"]:
-        assert set(r) == {"doc_id", "document", "label", "title", "anchor"}
+        assert set(r) == {"doc_id", "document", "label", "title", "anchor", "short_title"}
         assert r["title"].startswith(r["label"]) and (r["doc_id"], r["label"].removeprefix("Điều ")) not in quoted
+        assert r["short_title"] == r["title"] or (r["title"].startswith(r["short_title"][:-1])
+                                                  and r["short_title"].endswith("…") and len(r["short_title"]) <= 72)
         assert r["title"] not in body["answer"]
 
 

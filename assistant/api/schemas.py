@@ -66,6 +66,7 @@ class RelatedOut(BaseModel):
     label: str
     title: str
     anchor: str = ""
+    short_title: str = ""  # the title cut for a list a reader scans (about 72 characters, "…" where cut)
 
 
 class ChatResponse(BaseModel):

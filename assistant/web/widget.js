@@ -505,7 +505,7 @@
       var more = el("ul", { className: "related" });
       m.related.forEach(function (r) {
         var href = self.cfg.apiBase + "/api/documents/" + encodeURIComponent(r.doc_id) + (r.anchor ? "#" + encodeURIComponent(r.anchor) : "");
-        more.appendChild(el("li", null, [el("a", { href: href, target: "_blank", rel: "noopener", text: r.title + " — " + r.document })]));
+        more.appendChild(el("li", null, [el("a", { href: href, target: "_blank", rel: "noopener", text: (r.short_title || r.title) + " — " + r.document, title: r.title })]));
       });
       bot.appendChild(el("div", { className: "sources related-list" }, [el("h3", { text: t.related }), more]));
     }
