@@ -369,7 +369,9 @@ def lead_above(lead: str, quote: str) -> bool:
     if lead.startswith(("Có — ", "Không — ")):
         return True
     body = _MARKER.sub("", lead).rstrip(" …").removeprefix("… ")
-    return bool(body) and len(quote) > LEAD_AFTER and body not in quote[:LEAD_AFTER]
+    at = quote.find(body)
+    # a lead longer than LEAD_AFTER that the quote opens with is what a reader sees there anyway
+    return bool(body) and len(quote) > LEAD_AFTER and (at < 0 or at + len(body) > max(LEAD_AFTER, len(body)))
 
 
 def render(blocks: list[Block]) -> str:
@@ -732,7 +734,8 @@ def not_stated(index: OpenIndex, what: str, nearest: Scored, weights: dict[str, 
     return Answer(text, False, [citation], "refusal", [excerpt], [chunk.row])
 
 
-LEAD_MAX = 300       # the lead field: one to three sentences (issue 12), a list up to half as long again
+LEAD_MAX = 300       # the lead field: one to three sentences (issue 12) ...
+LEAD_MAX_HUNG = LEAD_MAX + LEAD_MAX // 2  # ... a list, or a point with the line it hangs from, half as long again
 LEAD_ITEM_CHARS = 40  # a list in the lead shows at least each item's first words (both set by hand; 60 → 40
                       # showed more items of long lists: lead and first-400 +1 question on the grown and
                       # no-diacritic files, no file lower; 30 measured the same as 40)
@@ -769,11 +772,13 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
         # each item gets its share of the room the list has, never less than its first words:
         # three conditions are shown whole ("a) Ngành, nghề đăng ký kinh doanh không bị cấm đầu tư
         # kinh doanh;"), seventeen by their first words
-        room = LEAD_MAX + LEAD_MAX // 2
+        room = LEAD_MAX_HUNG
         each = max(LEAD_ITEM_CHARS, (room - len(head)) // len(items) - 1)
         body = "\n".join(cut(item, each) for item in items)
         text = cut(f"{head}\n{body}", room)
-    elif best.lead and best.lead != best.text and len(best.lead) + len(best.text) <= LEAD_MAX:
+    elif best.lead and best.lead != best.text and len(best.lead) + len(best.text) <= LEAD_MAX_HUNG:
+        # a point says what it says under its line ("đ) … chỉ khác … bởi một cụm từ “miền Bắc” …"
+        # is a case of "… được coi là gây nhầm lẫn … nếu thuộc một trong các trường hợp sau đây:")
         text = f"{best.lead}\n{best.text}"
     else:
         text = _best_sentences(best, weights, qtype, asked)

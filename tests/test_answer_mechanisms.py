@@ -174,6 +174,10 @@ def test_the_answer_opens_with_its_lead_where_the_first_quote_does_not_show_it_a
     assert not lead_above(lead, "1. Điều kiện:\n" + lead.removesuffix(" [1]") + "\n" + filler)  # seen at once
     assert not lead_above(lead, "1. Điều kiện:\n" + lead.removesuffix(" [1]"))                    # short: read whole
     assert lead_above("Không — … Lệ phí không được hoàn trả. [1]", "2. Lệ phí không được hoàn trả.")  # a verdict
+    # a lead longer than what a reader sees first, which the quote opens with, is not said twice
+    point = "2. Tên riêng được coi là gây nhầm lẫn nếu:\nđ) " + "Tên riêng chỉ khác bởi một cụm từ chỉ phương hướng. " * 8
+    assert len(point) > LEAD_AFTER and not lead_above(point + " [1]", point + "\n" + filler)
+    assert lead_above(point + " [1]", "1. Điều kiện:\n" + point)  # not where the quote opens
 
 
 @pytest.mark.integration
@@ -354,6 +358,15 @@ def test_the_lead_is_the_line_that_answers_with_what_it_hangs_from():
                   "b) Tên của tổ hợp tác được đặt theo đúng quy định;\nc) Có hồ sơ đăng ký tổ hợp tác hợp lệ.")
     lead = _lead(conditions, "dieu kien cap", "Tổ hợp tác cần những điều kiện gì để được cấp giấy chứng nhận?")
     assert lead == conditions + " [1]"
+    # a point leads with the line it hangs from, which says what the point is a case of, though
+    # the two are longer than one sentence's room (before: the point alone, "gây nhầm lẫn" lost)
+    names = ("2. Tên riêng của hợp tác xã, liên hiệp hợp tác xã đề nghị đăng ký được coi là gây nhầm lẫn với tên riêng "
+             "của hợp tác xã, liên hiệp hợp tác xã đã đăng ký nếu thuộc một trong các trường hợp sau đây:\n"
+             "a) Tên riêng của hợp tác xã đề nghị đăng ký được đọc giống tên riêng của hợp tác xã đã đăng ký;\n"
+             "đ) Tên riêng của hợp tác xã, liên hiệp hợp tác xã đề nghị đăng ký chỉ khác với tên riêng của hợp tác xã, "
+             "liên hiệp hợp tác xã đã đăng ký bởi một cụm từ “miền Bắc”, “miền Nam”, “miền Trung”.")
+    lead = _lead(names, "ten rieng mien bac dang ky", "Tôi đặt tên “Hợp tác xã Hòa Bình miền Bắc” thì có được chấp nhận không?")
+    assert lead.startswith("2. Tên riêng") and "gây nhầm lẫn" in lead and "\nđ) " in lead and "\na) " not in lead
 
 
 @pytest.mark.unit
