@@ -92,7 +92,8 @@ def short_title(title: str, limit: int = RELATED_TITLE_CHARS) -> str:
         return title
     head = title[:limit - 1]
     stop = max(head.rfind(", "), head.rfind("; "))
-    return (head[:stop] if stop > limit // 2 else head.rsplit(" ", 1)[0]).rstrip(",;:. ") + "…"
+    short = (head[:stop] if stop > limit // 2 else head.rsplit(" ", 1)[0]).rstrip(",;:. ")
+    return (short if len(short) > limit // 3 else head.rstrip()) + "…"  # a cut that leaves next to nothing: mid-word
 
 
 def see_also(related: Sequence[Related]) -> str:

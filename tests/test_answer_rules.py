@@ -59,6 +59,11 @@ def test_a_related_title_is_cut_where_a_reader_can_tell_what_it_is(title, short)
     assert short_title(title) == short and len(short) <= 72
 
 
+def test_a_title_without_a_place_to_cut_is_cut_mid_word_not_to_nothing():
+    assert short_title(", " + "x" * 100) == ", " + "x" * 69 + "…"
+    assert short_title("Điều 1. " + "y" * 100) == "Điều 1. " + "y" * 63 + "…"
+
+
 def test_see_also_lists_short_titles_and_falls_back_to_the_whole_one():
     fresh = Related("nd92", "Nghị định 92/2024/NĐ-CP", "Điều 11", "Điều 11. Số lượng hồ sơ và ngôn ngữ sử dụng trong hồ "
                     "sơ đăng ký tổ hợp tác, hợp tác xã", short_title="Điều 11. Số lượng hồ sơ…")
