@@ -635,12 +635,26 @@ def related(index: OpenIndex, scored: list[Scored], citations: list[Citation]) -
             continue
         seen.add(key)
         doc = index.documents.get(chunk.doc_id)
-        title = next((p for p in chunk.path if article and p.startswith(article)), "") or key[1]
+        title = next((p for p in chunk.path if article and p.startswith(article)), "") or _opening_title(chunk.text, key[1])
         anchor = re.sub(r"-khoan-.*$", "", chunk.anchor) if article else chunk.anchor
         out.append(Related(chunk.doc_id, _doc_name(doc, chunk.doc_id), key[1], title, anchor, short_title(title)))
         if len(out) >= MAX_RELATED:
             break
     return out
+
+
+OPENING_TITLE_CHARS = 160  # a title read from a passage's first line, which may be a whole sentence
+
+
+def _opening_title(text: str, label: str) -> str:
+    """The title of a passage whose path names no heading for it: an article quoted whole
+    ("Điều 34. Hồ sơ, trình tự, thủ tục …" is its first line), a program section ("Mục III.4"
+    opens "4. Nâng cao hiệu lực, hiệu quả quản lý …"): its label and its first line."""
+    first = text.split("\n", 1)[0].strip()
+    if not first.startswith(label):
+        first = re.sub(r"^(?:[IVX]+\.|\d+\.|[a-zđ]\)|-)\s*", "", first)
+        first = f"{label}. {first}" if first else label
+    return short_title(first, OPENING_TITLE_CHARS)
 
 
 _NEGATIONS = ("không được", "không phải", "không bắt buộc", "không có quyền", "nghiêm cấm", "cấm", "chưa được")

@@ -49,6 +49,15 @@ def test_related_provisions_are_close_to_the_question_and_not_quoted(service):
     assert "Điều 65" not in {r.label for r in far.related}  # shares words, not the subject: below the bar
 
 
+def test_a_related_passage_without_a_heading_in_its_path_is_titled_by_its_first_line(service):
+    # a program section ("Mục III.4") or an article quoted whole keeps its heading in its text:
+    # before, "Xem thêm" listed the bare label
+    a = service.answer("Nhà nước có giao dịch vụ công cho tổ chức kinh tế tập thể thực hiện không?")
+    titles = {r.label: r.title for r in a.related}
+    assert titles.get("Mục III.4") == "Mục III.4. Nâng cao hiệu lực, hiệu quả quản lý của nhà nước đối với kinh tế tập thể"
+    assert all(r.title.startswith(r.label + ".") and len(r.title) <= 160 for r in a.related), titles
+
+
 def test_session_id_is_kept(client):
     r = client.post("/api/chat", json={"message": Q, "session_id": "abc-123"})
     assert r.json()["session_id"] == "abc-123"
