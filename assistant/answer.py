@@ -75,7 +75,8 @@ class Related:
     doc_id: str
     document: str
     label: str     # the article ("Điều 39"), or the passage's label where there is no article
-    title: str     # the article's heading ("Điều 39. Hội nghị thành lập hợp tác xã"), else the label
+    title: str     # the article's heading ("Điều 39. Hội nghị thành lập hợp tác xã"), else the label and the
+                   # passage's first line ("Mục III.4. Nâng cao hiệu lực …", _opening_title)
     anchor: str = ""
     short_title: str = ""  # the title cut to RELATED_TITLE_CHARS for a list a reader scans ("" when stored before it)
 
