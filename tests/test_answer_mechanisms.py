@@ -174,10 +174,15 @@ def test_the_answer_opens_with_its_lead_where_the_first_quote_does_not_show_it_a
     assert not lead_above(lead, "1. Điều kiện:\n" + lead.removesuffix(" [1]") + "\n" + filler)  # seen at once
     assert not lead_above(lead, "1. Điều kiện:\n" + lead.removesuffix(" [1]"))                    # short: read whole
     assert lead_above("Không — … Lệ phí không được hoàn trả. [1]", "2. Lệ phí không được hoàn trả.")  # a verdict
-    # a lead longer than what a reader sees first, which the quote opens with, is not said twice
+    # a lead longer than what a reader sees first, which the quote opens with or shows under a
+    # heading line, is not said twice; one that starts further down is put above
     point = "2. Tên riêng được coi là gây nhầm lẫn nếu:\nđ) " + "Tên riêng chỉ khác bởi một cụm từ chỉ phương hướng. " * 8
     assert len(point) > LEAD_AFTER and not lead_above(point + " [1]", point + "\n" + filler)
-    assert lead_above(point + " [1]", "1. Điều kiện:\n" + point)  # not where the quote opens
+    assert not lead_above(point + " [1]", "1. Mục tiêu tổng quát\n" + point)
+    assert lead_above(point + " [1]", "1. Điều kiện:\n" + filler[:200] + point)
+    clause = "Xây dựng, củng cố và phát triển kinh tế tập thể năng động, hiệu quả, bền vững. " * 4  # 320 characters
+    assert not lead_above(clause + " [1]", "1. Mục tiêu tổng quát\n" + clause + "\n" + filler)
+    assert lead_above(clause + " [1]", filler + clause)
 
 
 @pytest.mark.integration
@@ -372,7 +377,7 @@ def test_the_lead_is_the_line_that_answers_with_what_it_hangs_from():
 @pytest.mark.unit
 def test_a_long_line_leads_with_its_sentence_that_answers_and_a_title_with_what_follows():
     from assistant.answer import LEAD_MAX
-    filler = "Hồ sơ đăng ký được tiếp nhận vào Hệ thống thông tin về đăng ký hợp tác xã khi có đủ các điều kiện. " * 3
+    filler = "Hồ sơ đăng ký được tiếp nhận vào Hệ thống thông tin về đăng ký hợp tác xã khi có đủ các điều kiện. " * 5
     quote = ("6. " + filler + "Thời hạn để hợp tác xã sửa đổi, bổ sung hồ sơ đăng ký là 60 ngày kể từ ngày ra thông báo. "
              "Sau thời hạn nêu trên, hồ sơ đăng ký không còn giá trị.")
     lead = _lead(quote, "sua doi bo sung thoi han", "Hợp tác xã có bao lâu để sửa đổi, bổ sung hồ sơ?")
@@ -380,6 +385,21 @@ def test_a_long_line_leads_with_its_sentence_that_answers_and_a_title_with_what_
     program = "1. Mục tiêu tổng quát\nXây dựng, củng cố và phát triển kinh tế tập thể năng động, hiệu quả."
     lead = _lead(program, "muc tieu tong quat", "Mục tiêu tổng quát là gì?")
     assert lead == "1. Mục tiêu tổng quát\nXây dựng, củng cố và phát triển kinh tế tập thể năng động, hiệu quả. [1]"
+
+
+@pytest.mark.unit
+def test_a_line_up_to_half_as_long_again_as_the_lead_leads_whole():
+    # a clause of 419 characters led by its first sentence, the one that repeats the question's
+    # words, lost what a person can do about it (its second sentence)
+    from assistant.answer import LEAD_MAX, LEAD_MAX_HUNG
+    clause = ("2. Cơ quan đăng ký kinh doanh cấp huyện có quyền chấp thuận hoặc từ chối tên dự kiến đăng ký của hợp "
+              "tác xã, liên hiệp hợp tác xã theo quy định của pháp luật và quyết định của cơ quan đăng ký kinh doanh "
+              "cấp huyện là quyết định cuối cùng. Trường hợp không đồng ý với quyết định từ chối tên, hợp tác xã "
+              "có quyền khởi kiện theo quy định của pháp luật về tố tụng hành chính.")
+    assert LEAD_MAX < len(clause) <= LEAD_MAX_HUNG
+    lead = _lead(clause + "\n3. Tên riêng không được trùng.", "co quan dang ky kinh doanh tu choi ten du kien",
+                 "Cơ quan đăng ký kinh doanh từ chối tên dự kiến thì có cách nào không?")
+    assert lead == clause + " [1]"
 
 
 @pytest.mark.unit
@@ -405,10 +425,13 @@ def test_one_sentence_longer_than_the_lead_leads_from_its_part_that_answers():
 def test_a_long_sentence_leads_with_its_part_that_states_what_is_asked():
     # "trong bao lâu": the part with the period leads, though a later part holds more of the
     # question's words (before, the lead began "… người đại diện … nộp hồ sơ", without "05 ngày")
+    from assistant.answer import LEAD_MAX_HUNG
     quote = ("1. Trong thời hạn 05 ngày làm việc kể từ ngày ký hợp đồng hợp tác, người đại diện tổ hợp tác thuộc "
              "đối tượng phải đăng ký kinh doanh hoặc có nhu cầu đăng ký kinh doanh theo quy định tại khoản 2 Điều 107 "
              "Luật Hợp tác xã nộp hồ sơ đăng ký thành lập tổ hợp tác tại cơ quan đăng ký kinh doanh cấp huyện nơi tổ "
-             "hợp tác đặt trụ sở.")
+             "hợp tác đặt trụ sở, kèm theo bản sao hợp đồng hợp tác, danh sách thành viên có chữ ký của từng thành viên và "
+             "giấy tờ pháp lý của người đại diện tổ hợp tác theo mẫu ban hành kèm theo Nghị định này.")
+    assert len(quote) > LEAD_MAX_HUNG  # a line this long is not led whole
     question, terms = "Người đại diện tổ hợp tác phải nộp hồ sơ đăng ký trong bao lâu?", "nguoi dai dien to hop tac nop ho so dang ky"
     assert "05 ngày" not in _lead(quote, terms, question)
     lead = _lead(quote, terms, question, _period())
@@ -418,12 +441,15 @@ def test_a_long_sentence_leads_with_its_part_that_states_what_is_asked():
 @pytest.mark.unit
 def test_a_long_line_leads_with_the_sentences_that_state_what_is_asked():
     # every sentence has a number; only the third states a period, and the first shares more words
+    from assistant.answer import LEAD_MAX_HUNG
     quote = ("2. Hồ sơ đăng ký hoạt động chi nhánh theo quy định tại khoản 2 Điều 107 được nộp tại cơ quan đăng ký "
              "kinh doanh cấp huyện nơi đặt chi nhánh, kèm theo bản sao 01 nghị quyết của Hội đồng quản trị về việc "
              "lập chi nhánh. Mẫu giấy tờ theo Phụ lục 2 ban hành kèm theo Nghị định này, có chữ ký của người đại diện. "
+             "Hồ sơ được lập thành 01 bộ, nộp trực tiếp hoặc qua mạng thông tin điện tử theo Phụ lục 3. "
              "Cơ quan đăng ký kinh doanh cấp giấy chứng nhận trong thời hạn 03 ngày làm việc kể từ ngày nhận hồ sơ.")
     question = "Hồ sơ đăng ký hoạt động chi nhánh nộp ở cơ quan đăng ký kinh doanh thì bao lâu được cấp?"
     terms = "ho so dang ky hoat dong chi nhanh nop co quan kinh doanh cap"
+    assert len(quote) > LEAD_MAX_HUNG
     assert "03 ngày" not in _lead(quote, terms, question)
     lead = _lead(quote, terms, question, _period())
     assert "03 ngày làm việc" in lead and lead.startswith("… ")
