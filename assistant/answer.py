@@ -852,8 +852,11 @@ def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: Question
     if asked:
         each = [_stated(t, asked) for t in sentences]
         met = [len(frozenset().union(*each[j:_run_end(sentences, j)])) for j in range(len(sentences))]
-        if max(met) > met[i]:
-            i = max(range(len(sentences)), key=lambda j: (met[j], scores[j], -j))
+        # of runs stating as much, one that opens with what is asked comes before one that meets
+        # it in passing at its end ("từ 01 đến 07 thành viên", not "… chỉ có 01 thành viên thì …")
+        opens = [bool(stated) for stated in each]
+        if max(met) > met[i] or (met[i] and not opens[i] and any(o and m == met[i] for o, m in zip(opens, met))):
+            i = max(range(len(sentences)), key=lambda j: (met[j], opens[j], scores[j], -j))
     text = sentences[i]
     if len(text) > LEAD_MAX:
         return _best_window(text, unit.lead, weights, qtype, before=i > 0, asked=asked)

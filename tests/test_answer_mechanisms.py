@@ -456,6 +456,23 @@ def test_a_long_line_leads_with_the_sentences_that_state_what_is_asked():
 
 
 @pytest.mark.unit
+def test_a_long_line_leads_with_the_sentence_that_states_the_asked_count_not_one_that_mentions_a_count():
+    # "tối đa bao nhiêu người": the run from the sentence with the question's words meets the count
+    # only in passing, at its end ("… chỉ có 01 người …"); the run that opens with the count leads
+    from assistant.answer import LEAD_MAX_HUNG
+    from assistant.asked import Requirement
+    quote = ("1. Tổ kiểm tra có từ 02 đến 09 người do Đại hội thành viên bầu trong số thành viên chính thức của "
+             "hợp tác xã, chịu trách nhiệm trước Đại hội thành viên và báo cáo định kỳ về kết quả kiểm tra. "
+             "Nhiệm kỳ tối đa của Tổ kiểm tra là 03 năm. Thành viên Tổ kiểm tra có thể được bầu lại. "
+             "Trường hợp Tổ kiểm tra chỉ có 01 người thì người đó là Tổ trưởng. Việc bầu, bãi nhiệm, miễn nhiệm "
+             "thành viên Tổ kiểm tra được thực hiện bằng phiếu kín theo quy chế do Đại hội thành viên thông qua.")
+    assert len(quote) > LEAD_MAX_HUNG
+    count = (Requirement("con số cụ thể về người", r"\b\d+\s+(?:\S+\s+){0,4}?(?:người|thành viên)\b"),)
+    lead = _lead(quote, "to kiem tra nhiem ky toi da", "Tổ kiểm tra có tối đa bao nhiêu người?", count)
+    assert lead.startswith("1. Tổ kiểm tra có từ 02 đến 09 người"), lead
+
+
+@pytest.mark.unit
 def test_the_lead_of_an_article_that_is_one_list_is_its_opening_line_and_items():
     quote = ("Điều 43. Nội dung giấy đề nghị đăng ký thành lập hợp tác xã\n"
              "Giấy đề nghị đăng ký thành lập bao gồm nội dung chủ yếu sau đây:\n1. Tên hợp tác xã;\n"
