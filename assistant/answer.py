@@ -372,8 +372,9 @@ def lead_above(lead: str, quote: str) -> bool:
         return True
     body = _MARKER.sub("", lead).rstrip(" …").removeprefix("… ")
     at = quote.find(body)
-    # a lead that starts where a lead of LEAD_MAX would still end on the first screen is seen there,
-    # however long: above, a whole clause under its heading ("1. Mục tiêu tổng quát") was said twice
+    # a lead that starts where a lead of LEAD_MAX would still end on the first screen has its first
+    # LEAD_MAX characters seen there: above, a whole clause under its heading ("1. Mục tiêu tổng
+    # quát") was said twice
     return bool(body) and len(quote) > LEAD_AFTER and (at < 0 or (at + len(body) > LEAD_AFTER
                                                                  and at > LEAD_AFTER - LEAD_MAX))
 
@@ -757,7 +758,7 @@ LEAD_MAX_HUNG = LEAD_MAX + LEAD_MAX // 2  # ... a list, a point with the line it
                      # provision whole, half as long again: a clause of 355-450 characters cut to its best
                      # sentence lost its other half ("… là quyết định cuối cùng." without "… có quyền khởi
                      # kiện"); whole, lead-alone accuracy grown 0.626 -> 0.661, no-diacritic 0.577 -> 0.607,
-                     # project citizen 0.427 -> 0.453, the shared files unchanged (400: grown 0.643)
+                     # project citizen 0.427 -> 0.453, the shared files unchanged (a limit of 400: grown 0.643)
 LEAD_ITEM_CHARS = 40  # a list in the lead shows at least each item's first words (both set by hand; 60 → 40
                       # showed more items of long lists: lead and first-400 +1 question on the grown and
                       # no-diacritic files, no file lower; 30 measured the same as 40)
@@ -765,7 +766,7 @@ LEAD_ITEM_CHARS = 40  # a list in the lead shows at least each item's first word
 
 def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, question: str, first: Citation,
                 asked: Sequence[Requirement] = ()) -> str:
-    """The answer in a few lines (about LEAD_MAX), all from the first quoted provision: the
+    """The answer in a few lines (about LEAD_MAX, a whole line up to LEAD_MAX_HUNG), all from the first quoted provision: the
     line of it that bears most on the question, with the line it hangs from — for a list, the
     line that opens it and its items, each cut to its share of the room — and "Có"/"Không"
     first when the provision says the asked thing outright. Never a word the documents do not

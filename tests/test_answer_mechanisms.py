@@ -180,7 +180,7 @@ def test_the_answer_opens_with_its_lead_where_the_first_quote_does_not_show_it_a
     assert len(point) > LEAD_AFTER and not lead_above(point + " [1]", point + "\n" + filler)
     assert not lead_above(point + " [1]", "1. Mục tiêu tổng quát\n" + point)
     assert lead_above(point + " [1]", "1. Điều kiện:\n" + filler[:200] + point)
-    clause = "Xây dựng, củng cố và phát triển kinh tế tập thể năng động, hiệu quả, bền vững. " * 4  # 320 characters
+    clause = "Xây dựng, củng cố và phát triển kinh tế tập thể năng động, hiệu quả, bền vững. " * 5  # 395 characters
     assert not lead_above(clause + " [1]", "1. Mục tiêu tổng quát\n" + clause + "\n" + filler)
     assert lead_above(clause + " [1]", filler + clause)
 
