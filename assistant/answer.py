@@ -766,11 +766,11 @@ LEAD_ITEM_CHARS = 40  # a list in the lead shows at least each item's first word
 
 def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, question: str, first: Citation,
                 asked: Sequence[Requirement] = ()) -> str:
-    """The answer in a few lines (about LEAD_MAX, a whole line up to LEAD_MAX_HUNG), all from the first quoted provision: the
-    line of it that bears most on the question, with the line it hangs from — for a list, the
-    line that opens it and its items, each cut to its share of the room — and "Có"/"Không"
-    first when the provision says the asked thing outright. Never a word the documents do not
-    say but the verdict.
+    """The answer in a few lines (about LEAD_MAX, a whole line up to LEAD_MAX_HUNG), all from
+    the first quoted provision: the line of it that bears most on the question, with the line
+    it hangs from — for a list, the line that opens it and its items, each cut to its share of
+    the room — and "Có"/"Không" first when the provision says the asked thing outright. Never
+    a word the documents do not say but the verdict.
     `asked` are what the question asks for (assistant/asked.py): a long line leads with the
     sentences that state most of them."""
     lines = [line for line in quote.split("\n") if line.strip()]
@@ -833,10 +833,11 @@ _HEADING_LINE = re.compile(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.)?\s*[^.;:,\n]{3,80}$")
 
 def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: QuestionType,
                     asked: Sequence[Requirement] = ()) -> str:
-    """A line longer than the lead's room for a whole line, cut to its sentence that bears most on the question and
-    the ones after it that fit ("…" where something was left out before it); of those runs,
-    one that states more of what is asked comes first (for "trong bao lâu", the run with "05
-    ngày làm việc", not one whose only number is "khoản 2 Điều 107")."""
+    """A line longer than the lead's room for a whole line (LEAD_MAX_HUNG), cut to its sentence
+    that bears most on the question and the ones after it that fit within LEAD_MAX ("…" where
+    something was left out before it); of those runs, one that states more of what is asked
+    comes first (for "trong bao lâu", the run with "05 ngày làm việc", not one whose only number
+    is "khoản 2 Điều 107")."""
     if len(unit.text) <= LEAD_MAX_HUNG:
         return unit.text
     sentences = re.split(r"(?<=[.;])\s+", unit.text)
