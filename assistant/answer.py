@@ -289,6 +289,11 @@ def whole_article(index: OpenIndex, scored: list[Scored], qtype: QuestionType) -
     if not qtype.listing or qtype.yesno:
         return None
     top = [s for s in scored[:5] if article_of(s.hit.chunk.label)]
+    if top and top[0] is scored[0] and _opens_list(scored[0]):
+        # the best passage is itself the list asked for ("Hồ sơ đăng ký thành lập bao gồm: a) …"):
+        # only its own article may stand in for it, not one whose clauses crowd the top five
+        # (Điều 61, conversion from a tổ hợp tác, over khoản 2 Điều 42's founding file)
+        top = [s for s in top if same_article(s, scored[0])]
     for lead in top:  # the best-ranked hit whose article holds most of the top five, or whose
         # clause is itself an item of the article's list ("Các tình trạng pháp lý … bao gồm:")
         if (sum(1 for s in top if same_article(s, lead)) >= WHOLE_ARTICLE_HITS
@@ -298,6 +303,11 @@ def whole_article(index: OpenIndex, scored: list[Scored], qtype: QuestionType) -
                 return lead, chunks
             return None
     return None
+
+
+def _opens_list(s: Scored) -> bool:
+    """The passage holds a list: points under a line that opens them ("… bao gồm:")."""
+    return any(u.depth == 1 and u.lead.rstrip().endswith(":") for u in s.hit.chunk.units)
 
 
 def _article_item(s: Scored) -> bool:

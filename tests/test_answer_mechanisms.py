@@ -740,3 +740,40 @@ def test_search_keeps_a_place_for_the_passage_nearest_in_meaning(service):
             assert got[:4] == fused[:4] and got[4] == nearest.text, q
             assert [r.text for r in service.search(q, k=4)] == fused[:4], q
     assert placed >= 3  # the case is exercised, not only the ones where the orders agree
+
+
+def _clause(doc: str, label: str, order: int, *lines: tuple[int, str, str]):
+    from assistant.index import AnswerUnit, ChunkRecord
+    units = [AnswerUnit(label, text, lead, depth) for depth, text, lead in lines]
+    return ChunkRecord(id=f"{doc}-{order}", doc_id=doc, label=label, anchor="", path=[],
+                       text="\n".join(u.text for u in units), embed_text="", pages=[], units=units, order=order)
+
+
+class _Articles:
+    """Just enough of an index for whole_article: each article's chunks, in document order."""
+
+    def __init__(self, *chunks) -> None:
+        from assistant.index import article_of
+        self.chunks_by_article: dict = {}
+        for c in chunks:
+            self.chunks_by_article.setdefault((c.doc_id, article_of(c.label)), []).append(c)
+
+
+@pytest.mark.unit
+def test_a_best_passage_that_is_the_list_asked_for_is_not_displaced_by_another_article():
+    from assistant.answer import Scored, whole_article
+    from assistant.question import QuestionType
+    from assistant.retrieval import Hit
+    opens = "2. Hồ sơ đăng ký thành lập bao gồm:"
+    founding_file = _clause("law", "khoản 2 Điều 42", 1, (0, opens, ""), (1, "a) Giấy đề nghị đăng ký thành lập;", opens),
+                            (1, "b) Điều lệ;", opens))
+    plain = _clause("law", "khoản 1 Điều 42", 0, (0, "1. Người thành lập gửi hồ sơ đến cơ quan đăng ký kinh doanh.", ""))
+    conversion = [_clause("decree", f"khoản {n} Điều 61", n, (0, f"{n}. Việc chuyển đổi từ tổ hợp tác …", ""))
+                  for n in (1, 3, 4)]
+    index = _Articles(founding_file, *conversion)
+    scored = lambda best: [Scored(Hit(c, 1.0, 0.5, {}), 1.0, 1.0) for c in (best, *conversion)]  # noqa: E731
+    listing = QuestionType(listing=True)
+    assert whole_article(index, scored(founding_file), listing) is None
+    # a best passage that is no list still gives way to the article whose clauses fill the top five
+    found = whole_article(_Articles(plain, *conversion), scored(plain), listing)
+    assert found is not None and [c.label for c in found[1]] == [f"khoản {n} Điều 61" for n in (1, 3, 4)]
