@@ -897,7 +897,8 @@ def _stated(text: str, asked: Sequence[Requirement]) -> frozenset[int]:
 def _best_window(sentence: str, lead: str, weights: dict[str, float], qtype: QuestionType, before: bool,
                  asked: Sequence[Requirement] = ()) -> str:
     """A sentence longer than the lead: the run of its parts (cut at commas and before "thì")
-    that bears most on the question (the earliest of equals), and what follows it within LEAD_MAX.
+    that bears most on the question (the earliest of equals), and what follows it within
+    LEAD_MAX, after the parts before it when all fit within LEAD_MAX_HUNG.
     A run that states what is asked ("Trong thời hạn 05 ngày làm việc …" for "trong bao lâu")
     bears more than any share of the question's words."""
     parts = re.split(r"(?<=,)\s+|\s+(?=thì\s)", sentence)[:MAX_PARTS_READ]
@@ -921,7 +922,14 @@ def _best_window(sentence: str, lead: str, weights: dict[str, float], qtype: Que
                 score += STATES_ASKED * len(met)
             if score > best_score:
                 best, best_score = a, score
-    return ("… " if best or before else "") + cut(" ".join(parts[best:]), LEAD_MAX)
+    window = cut(" ".join(parts[best:]), LEAD_MAX)
+    opening = " ".join(parts[:best])
+    if best and len(opening) + 1 + len(window) <= LEAD_MAX_HUNG:
+        # with the room of a whole line, the run keeps the sentence's opening: its condition or
+        # time frame ("6. Trong thời hạn 06 tháng kể từ ngày nhận được nghị quyết giải thể …, nếu
+        # không tiếp tục …, … gửi thông báo về việc hủy bỏ …"), without which the run misleads
+        return ("… " if before else "") + f"{opening} {window}"
+    return ("… " if best or before else "") + window
 
 
 STATES_ASKED = 1.0  # a run stating one thing asked outweighs any share of the question's words (at most 1)

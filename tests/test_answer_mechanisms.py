@@ -422,11 +422,32 @@ def test_one_sentence_longer_than_the_lead_leads_from_its_part_that_answers():
 
 
 @pytest.mark.unit
+def test_a_long_sentence_leads_from_its_start_when_it_fits_a_whole_lines_room():
+    # the part that answers is the sentence's end; before, the lead began "… liên hiệp hợp tác xã
+    # sang tình trạng đã giải thể, nếu không …", without the six months it is bound to
+    from assistant.answer import LEAD_MAX, LEAD_MAX_HUNG
+    sentence = ("6. Trong thời hạn 06 tháng kể từ ngày nhận được nghị quyết giải thể và cơ quan đăng ký kinh doanh cấp "
+                "huyện chưa chuyển tình trạng pháp lý của hợp tác xã, liên hiệp hợp tác xã sang tình trạng đã giải thể, "
+                "nếu không tiếp tục thực hiện giải thể, hợp tác xã, liên hiệp hợp tác xã gửi thông báo về việc hủy bỏ "
+                "nghị quyết giải thể do người đại diện theo pháp luật ký đến cơ quan đăng ký kinh doanh cấp huyện nơi "
+                "đặt trụ sở chính.")
+    quote = f"{sentence} Kèm theo thông báo phải có nghị quyết của Đại hội thành viên về việc hủy bỏ nghị quyết giải thể."
+    assert LEAD_MAX < len(sentence) <= LEAD_MAX_HUNG < len(quote)  # not led whole as a line, nor as one short sentence
+    lead = _lead(quote, "thanh vien muon tiep tuc hoat dong huy bo nghi quyet giai the gui thong bao",
+                 "Thành viên muốn tiếp tục hoạt động thì hủy bỏ nghị quyết giải thể bằng cách gửi thông báo ở đâu?")
+    assert lead == sentence + " [1]"
+
+
+@pytest.mark.unit
 def test_a_long_sentence_leads_with_its_part_that_states_what_is_asked():
     # "trong bao lâu": the part with the period leads, though a later part holds more of the
-    # question's words (before, the lead began "… người đại diện … nộp hồ sơ", without "05 ngày")
+    # question's words (before, the lead began "… người đại diện … nộp hồ sơ", without "05 ngày").
+    # The opening is longer here than in Nghị định 92, so that the run of the question's words
+    # cannot keep it (it would, in the room of a whole line, and show the period either way)
     from assistant.answer import LEAD_MAX_HUNG
-    quote = ("1. Trong thời hạn 05 ngày làm việc kể từ ngày ký hợp đồng hợp tác, người đại diện tổ hợp tác thuộc "
+    quote = ("1. Trong thời hạn 05 ngày làm việc kể từ ngày ký hợp đồng hợp tác hoặc kể từ ngày hợp đồng hợp tác được "
+             "sửa đổi, bổ sung theo thỏa thuận của các thành viên tổ hợp tác và quy định của pháp luật có liên quan, "
+             "người đại diện tổ hợp tác thuộc "
              "đối tượng phải đăng ký kinh doanh hoặc có nhu cầu đăng ký kinh doanh theo quy định tại khoản 2 Điều 107 "
              "Luật Hợp tác xã nộp hồ sơ đăng ký thành lập tổ hợp tác tại cơ quan đăng ký kinh doanh cấp huyện nơi tổ "
              "hợp tác đặt trụ sở, kèm theo bản sao hợp đồng hợp tác, danh sách thành viên có chữ ký của từng thành viên và "
