@@ -801,7 +801,15 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
     # …") are not one list but separate measures, and the one that answers best is the answer
     head = best.lead if best.lead and best.lead != best.text and best.lead.rstrip().endswith(":") else best.text
     items = [u.text for u in units if u.lead and u.lead == head]
-    if qtype.listing and items:
+    listing = qtype.listing and bool(items)
+    if not listing and asked and best.text.rstrip().endswith(":"):
+        # a line that opens a list answers with its items when they state what is asked and it
+        # does not ("… theo tỷ lệ do Điều lệ quy định nhưng không thấp hơn:" then "a) 5% …")
+        own = [u.text for u in units if u.lead == best.text]
+        if own and not _stated(best.text, asked) and _stated("\n".join(own), asked):
+            hung = best.lead and len(best.lead) + len(best.text) < LEAD_MAX
+            head, items, listing = f"{best.lead}\n{best.text}" if hung else best.text, own, True
+    if listing:
         # each item gets its share of the room the list has, never less than its first words:
         # three conditions are shown whole ("a) Ngành, nghề đăng ký kinh doanh không bị cấm đầu tư
         # kinh doanh;"), seventeen by their first words

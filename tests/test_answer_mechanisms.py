@@ -439,6 +439,24 @@ def test_a_long_sentence_leads_from_its_start_when_it_fits_a_whole_lines_room():
 
 
 @pytest.mark.unit
+def test_a_line_opening_a_list_leads_with_its_items_when_only_they_state_what_is_asked():
+    # "bao nhiêu phần trăm": the line that bears most ends "… nhưng không thấp hơn:" and its
+    # points hold the rates; before, the lead was the line (with the one it hangs from) alone
+    from assistant.asked import PERCENT_IN_TEXT, Requirement
+    opens = ("2. Thu nhập từ giao dịch bên ngoài của hợp tác xã, liên hiệp hợp tác xã; thu nhập từ góp vốn, mua cổ "
+             "phần được trích lập hằng năm theo tỷ lệ do Điều lệ quy định nhưng không thấp hơn:")
+    quote = ("Quỹ chung không chia được hình thành từ các nguồn sau đây:\n"
+             "1. Thu nhập từ giao dịch nội bộ được trích lập hằng năm theo tỷ lệ do Điều lệ quy định;\n"
+             f"{opens}\na) 5% đối với hợp tác xã;\nb) 10% đối với liên hiệp hợp tác xã.")
+    question = "Hằng năm phải trích bao nhiêu phần trăm thu nhập từ giao dịch bên ngoài vào quỹ chung không chia?"
+    terms = "trich thu nhap giao dich ben ngoai quy chung khong chia"
+    percent = (Requirement("tỷ lệ cụ thể", PERCENT_IN_TEXT),)
+    assert "5%" not in _lead(quote, terms, question)  # nothing asked: the line that bears most, as before
+    lead = _lead(quote, terms, question, percent)
+    assert lead.endswith(f"{opens}\na) 5% đối với hợp tác xã;\nb) 10% đối với liên hiệp hợp tác xã. [1]")
+
+
+@pytest.mark.unit
 def test_a_long_sentence_leads_with_its_part_that_states_what_is_asked():
     # "trong bao lâu": the part with the period leads, though a later part holds more of the
     # question's words (before, the lead began "… người đại diện … nộp hồ sơ", without "05 ngày").
