@@ -449,6 +449,22 @@ def office_definitions(index: OpenIndex) -> list[tuple[list[str], int]]:
     return out
 
 
+OFFICE_ROOM = 120  # characters the naming sentence needs in a lead to say which office it is (set by hand)
+
+
+def with_office(lead: str, naming: Citation) -> str:
+    """A who-question's lead that names a body by its legal name, with the first sentence of
+    the clause saying which office that is ("1. Cơ quan đăng ký kinh doanh … là Phòng Tài chính -
+    Kế hoạch thuộc Ủy ban nhân dân huyện …"), cited, within the room of a whole line."""
+    sentences = re.split(r"(?<=[.;])\s+", naming.quote.split("\n")[0])
+    if len(sentences) > 1 and re.fullmatch(r"\d+\.", sentences[0]):
+        sentences[:2] = [f"{sentences[0]} {sentences[1]}"]
+    room = LEAD_MAX_HUNG - len(lead) - len(f" [{naming.n}]") - 1
+    if room < OFFICE_ROOM:
+        return lead
+    return f"{lead}\n{cut(_MARKER.sub('', sentences[0]), room)} [{naming.n}]"
+
+
 def naming_clause(index: OpenIndex, text: str, have: set[int]) -> int | None:
     """The row of the clause naming the office behind a body the answer mentions only by its
     legal name (the Law says "cơ quan đăng ký kinh doanh", Decree 92 says which office that is)."""
@@ -517,8 +533,9 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
             block, citation = passage_citation(index, part.hit.chunk, units, n, part.score)
         blocks.append(block)
         citations.append(citation)
+    rows_quoted = {p.hit.chunk.row for p in parts}
     if qtype.who:
-        row = naming_clause(index, "\n".join(b.paragraph for b in blocks), {p.hit.chunk.row for p in parts})
+        row = naming_clause(index, "\n".join(b.paragraph for b in blocks), rows_quoted)
         if row is not None:
             chunk = index.chunks[row]
             block, citation = passage_citation(index, chunk, chunk.units, len(parts) + 1, 0.0)
@@ -527,6 +544,8 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
     paragraphs = [b.paragraph for b in blocks]
     text = render(blocks)
     lead = answer_lead(blocks[0].quote, weights, qtype, question, citations[0], asked)
+    if qtype.who and len(citations) > len(parts) and naming_clause(index, lead, rows_quoted) == row:
+        lead = with_office(lead, citations[-1])
     if lead_above(lead, blocks[0].quote):  # the answer in a few lines, then the provisions it rests on
         text = f"{lead}\n\n{text}"
     rows = [p.hit.chunk.row for p in parts]

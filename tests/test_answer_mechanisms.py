@@ -70,6 +70,15 @@ def test_who_question_names_the_office_behind_a_legal_body(service):
     assert any(c.label == "khoản 1 Điều 5" and c.doc_id == "nghi-dinh-92-2024-nd-cp" for c in a.citations)
 
 
+@pytest.mark.integration
+def test_a_who_lead_that_names_a_body_by_its_legal_name_says_which_office_it_is(service):
+    a = service.answer("Cơ quan nào tiếp nhận hồ sơ và cấp giấy chứng nhận đăng ký hợp tác xã?")
+    naming = next(c for c in a.citations if c.label == "khoản 1 Điều 5" and c.doc_id == "nghi-dinh-92-2024-nd-cp")
+    assert "cơ quan đăng ký kinh doanh" in a.lead.lower()
+    assert "Phòng Tài chính - Kế hoạch" in a.lead and a.lead.endswith(f"[{naming.n}]")
+    assert len(a.lead) <= 460 and a.answer.startswith(a.lead)
+
+
 class _Unit:
     def __init__(self, text: str) -> None:
         self.text = text
