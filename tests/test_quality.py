@@ -85,10 +85,11 @@ def test_grown_dev_set(grown_report):
 
 
 def test_grown_dev_set_where_a_reader_sees_the_fact(grown_report):
-    # Issue 12: the lead alone and the first 400 characters, held where they are less about three
-    # questions (measured 0.667 / 0.667 on 6 Dec 2026); the issue's targets are 0.70 and 0.9 x full accuracy.
-    assert grown_report["lead_accuracy"] >= 0.64, grown_report
-    assert grown_report["first_400_accuracy"] >= 0.64, grown_report
+    # Issue 12: the lead alone and the first 400 characters, held where they are less about four
+    # questions (measured 0.696 / 0.684 on 6 Dec 2026, second session that day); the issue's targets
+    # are 0.70 and 0.9 x full accuracy.
+    assert grown_report["lead_accuracy"] >= 0.67, grown_report
+    assert grown_report["first_400_accuracy"] >= 0.66, grown_report
 
 
 def test_no_diacritic_variants(service):
