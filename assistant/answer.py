@@ -116,7 +116,8 @@ class Answer:
     mode: str = "extractive"   # extractive | llm | extractive-fallback (an LLM is configured but was not used)
     notices: list[AppliedNotice] = field(default_factory=list)  # changes that concern what is quoted
     related: list[Related] = field(default_factory=list)  # further provisions, titles only
-    lead: str = ""  # the answer in a few lines, from the first quoted provision and cited ("" when none)
+    lead: str = ""  # the answer in a few lines, from the first quoted provision and cited ("" when none;
+                    # a who-lead may end with the clause naming the office, cited [n])
     procedure: bool = False  # a how-to question answered with its procedure's steps (assistant/procedure.py)
 
 
@@ -453,16 +454,22 @@ OFFICE_ROOM = 120  # characters the naming sentence needs in a lead to say which
 
 
 def with_office(lead: str, naming: Citation) -> str:
-    """A who-question's lead that names a body by its legal name, with the first sentence of
-    the clause saying which office that is ("1. Cơ quan đăng ký kinh doanh … là Phòng Tài chính -
-    Kế hoạch thuộc Ủy ban nhân dân huyện …"), cited, within the room of a whole line."""
-    sentences = re.split(r"(?<=[.;])\s+", naming.quote.split("\n")[0])
-    if len(sentences) > 1 and re.fullmatch(r"\d+\.", sentences[0]):
-        sentences[:2] = [f"{sentences[0]} {sentences[1]}"]
-    room = LEAD_MAX_HUNG - len(lead) - len(f" [{naming.n}]") - 1
+    """A who-question's lead that names a body by its legal name, with the sentence of the
+    clause saying which office that is ("1. Cơ quan đăng ký kinh doanh … là Phòng Tài chính -
+    Kế hoạch thuộc Ủy ban nhân dân huyện …"), cited, within the room of a whole line; the lead
+    unchanged when no sentence of the clause names one or there is no room."""
+    marker = f" [{naming.n}]"
+    room = LEAD_MAX_HUNG - len(lead) - len(marker) - 2  # the line break, and the "…" of a cut past its room
     if room < OFFICE_ROOM:
         return lead
-    return f"{lead}\n{cut(_MARKER.sub('', sentences[0]), room)} [{naming.n}]"
+    for line in naming.quote.split("\n"):
+        sentences = re.split(r"(?<=[.;])\s+", line)
+        if len(sentences) > 1 and re.fullmatch(r"\d+\.", sentences[0]):
+            sentences[:2] = [f"{sentences[0]} {sentences[1]}"]  # "1." numbers the clause, it is no sentence
+        for sentence in sentences:
+            if _ROLE_IS_BODY.search(sentence) or _BODY_IS_ROLE.search(sentence):
+                return f"{lead}\n{cut(_MARKER.sub('', sentence), room)}{marker}"
+    return lead
 
 
 def naming_clause(index: OpenIndex, text: str, have: set[int]) -> int | None:
@@ -544,9 +551,11 @@ def compose(index: OpenIndex, scored: list[Scored], weights: dict[str, float], q
     paragraphs = [b.paragraph for b in blocks]
     text = render(blocks)
     lead = answer_lead(blocks[0].quote, weights, qtype, question, citations[0], asked)
+    above = lead_above(lead, blocks[0].quote)
     if qtype.who and len(citations) > len(parts) and naming_clause(index, lead, rows_quoted) == row:
-        lead = with_office(lead, citations[-1])
-    if lead_above(lead, blocks[0].quote):  # the answer in a few lines, then the provisions it rests on
+        named = with_office(lead, citations[-1])
+        above, lead = above or named != lead, named  # the office is not in the first quote: say it first
+    if above:  # the answer in a few lines, then the provisions it rests on
         text = f"{lead}\n\n{text}"
     rows = [p.hit.chunk.row for p in parts]
     if len(citations) > len(parts):  # the naming clause added for a who-question
@@ -821,11 +830,13 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
     head = best.lead if best.lead and best.lead != best.text and best.lead.rstrip().endswith(":") else best.text
     items = [u.text for u in units if u.lead and u.lead == head]
     listing = qtype.listing and bool(items)
-    if not listing and asked and best.text.rstrip().endswith(":"):
+    if (not listing and asked and best.text.rstrip().endswith(":")
+            and len(best.text) + LEAD_ITEM_CHARS < LEAD_MAX_HUNG):
         # a line that opens a list answers with its items when they state what is asked and it
-        # does not ("… theo tỷ lệ do Điều lệ quy định nhưng không thấp hơn:" then "a) 5% …")
+        # does not ("… theo tỷ lệ do Điều lệ quy định nhưng không thấp hơn:" then "a) 5% …"),
+        # and leaves them room
         own = [u.text for u in units if u.lead == best.text]
-        if own and not _stated(best.text, asked) and _stated("\n".join(own), asked):
+        if own and not _stated(best.text, asked) and any(_stated(item, asked) for item in own):
             hung = best.lead and len(best.lead) + len(best.text) < LEAD_MAX
             head, items, listing = f"{best.lead}\n{best.text}" if hung else best.text, own, True
     if listing:
@@ -951,7 +962,7 @@ def _best_window(sentence: str, lead: str, weights: dict[str, float], qtype: Que
                 best, best_score = a, score
     window = cut(" ".join(parts[best:]), LEAD_MAX)
     opening = " ".join(parts[:best])
-    if best and len(opening) + 1 + len(window) <= LEAD_MAX_HUNG:
+    if best and len(opening) + 1 + len(window) + (2 if before else 0) <= LEAD_MAX_HUNG:
         # with the room of a whole line, the run keeps the sentence's opening: its condition or
         # time frame ("6. Trong thời hạn 06 tháng kể từ ngày nhận được nghị quyết giải thể …, nếu
         # không tiếp tục …, … gửi thông báo về việc hủy bỏ …"), without which the run misleads

@@ -79,6 +79,21 @@ def test_a_who_lead_that_names_a_body_by_its_legal_name_says_which_office_it_is(
     assert len(a.lead) <= 460 and a.answer.startswith(a.lead)
 
 
+@pytest.mark.unit
+def test_a_who_lead_gets_the_sentence_naming_the_office_only_when_there_is_one_and_room():
+    from assistant.answer import LEAD_MAX_HUNG, with_office
+    naming = Citation(5, "nd92", "Nghị định 92", "Điều 5", "Điều 5. Cơ quan đăng ký kinh doanh\n1. Cơ quan đăng ký "
+                      "kinh doanh tổ hợp tác, hợp tác xã là Phòng Tài chính - Kế hoạch thuộc Ủy ban nhân dân huyện. "
+                      "Cơ quan này có con dấu riêng.", 0.0)
+    lead = "… Cơ quan đăng ký kinh doanh cấp huyện tiếp nhận hồ sơ; [1]"
+    assert with_office(lead, naming) == (f"{lead}\n1. Cơ quan đăng ký kinh doanh tổ hợp tác, hợp tác xã là Phòng "
+                                         "Tài chính - Kế hoạch thuộc Ủy ban nhân dân huyện. [5]")  # not the title
+    long = "x" * (LEAD_MAX_HUNG - 100)
+    assert with_office(long, naming) == long  # no room for the office: the lead as it was
+    nothing = Citation(5, "nd92", "Nghị định 92", "Điều 5", "1. Hồ sơ gửi cơ quan đăng ký kinh doanh.", 0.0)
+    assert with_office(lead, nothing) == lead
+
+
 class _Unit:
     def __init__(self, text: str) -> None:
         self.text = text

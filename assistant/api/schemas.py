@@ -79,7 +79,8 @@ class ChatResponse(BaseModel):
     notices: list[NoticeOut] = []
     related: list[RelatedOut] = []
     lead: str = Field("", description="the answer in a few lines, from the first cited provision, ending in its "
-                                      "[n]; empty when there is none (a refusal, a greeting)")
+                                      "[n] (a who-question's may end with the clause naming the office, cited); "
+                                      "empty when there is none (a refusal, a greeting)")
 
 
 class TargetOut(BaseModel):
