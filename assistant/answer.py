@@ -463,10 +463,7 @@ def with_office(lead: str, naming: Citation) -> str:
     if room < OFFICE_ROOM:
         return lead
     for line in naming.quote.split("\n"):
-        sentences = re.split(r"(?<=[.;])\s+", line)
-        if len(sentences) > 1 and re.fullmatch(r"\d+\.", sentences[0]):
-            sentences[:2] = [f"{sentences[0]} {sentences[1]}"]  # "1." numbers the clause, it is no sentence
-        for sentence in sentences:
+        for sentence in _sentences(line):
             if _ROLE_IS_BODY.search(sentence) or _BODY_IS_ROLE.search(sentence):
                 return f"{lead}\n{cut(_MARKER.sub('', sentence), room)}{marker}"
     return lead
@@ -888,9 +885,7 @@ def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: Question
     is "khoản 2 Điều 107")."""
     if len(unit.text) <= LEAD_MAX_HUNG:
         return unit.text
-    sentences = re.split(r"(?<=[.;])\s+", unit.text)
-    if len(sentences) > 1 and re.fullmatch(r"\d+\.", sentences[0]):
-        sentences[:2] = [f"{sentences[0]} {sentences[1]}"]  # "6." numbers the clause, it is no sentence
+    sentences = _sentences(unit.text)
     scores = [_unit_score(AnswerUnit("", t, unit.lead), weights, qtype) for t in sentences]
     if qtype.number or qtype.time:
         # a quantity is answered by a sentence that states one ("là 60 ngày"), not by the one
@@ -911,6 +906,14 @@ def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: Question
     if len(text) > LEAD_MAX:
         return _best_window(text, unit.lead, weights, qtype, before=i > 0, asked=asked)
     return ("… " if i else "") + cut(" ".join(sentences[i:_run_end(sentences, i)]), LEAD_MAX)
+
+
+def _sentences(line: str) -> list[str]:
+    """A line's sentences, cut after "." and ";"; a clause's number ("6.") is no sentence of its own."""
+    sentences = re.split(r"(?<=[.;])\s+", line)
+    if len(sentences) > 1 and re.fullmatch(r"\d+\.", sentences[0]):
+        sentences[:2] = [f"{sentences[0]} {sentences[1]}"]
+    return sentences
 
 
 def _run_end(sentences: list[str], i: int) -> int:
