@@ -16,6 +16,10 @@ from assistant.text import folded_tokens
 _ASKED = re.compile(r"\b(?:la gi|la sao|nghia la|duoc hieu|hieu the nao|hieu nhu the nao|goi la gi)\b")
 _DEFINES = re.compile(r"^\s*(?:\d+\.\s*|[a-zđ]\)\s*)?(?P<term>[^.;:()\n]{3,80}?)\s+là\s")
 MAX_TERM_SYLLABLES = 8  # a defined term is a name, not a sentence (set by hand, not calibrated)
+# "11. Người có quan hệ gia đình bao gồm vợ, chồng, bố đẻ, …": a definition by its members
+_BY_MEMBERS = re.compile(r"^\s*(?:\d+\.\s*)?(?P<term>[^.;:()\n]{3,80}?)\s+bao gồm\s+(?P<members>[^.;:()\n]+?)\.?\s*$")
+MAX_MEMBER_SYLLABLES = 5  # members are names ("anh ruột của chồng"), not clauses: a definition whose
+                          # members are longer is a classification, not a list of names (set by hand)
 
 
 @per_index
@@ -32,6 +36,34 @@ def defined_terms(index: OpenIndex) -> list[tuple[str, int]]:
             if 0 < len(term) <= MAX_TERM_SYLLABLES:
                 out.append((" ".join(term), c.row))
     return out
+
+
+@per_index
+def member_terms(index: OpenIndex) -> list[tuple[str, str]]:
+    """(a member, the term it belongs to), both lower case with their accents, from each definition
+    that names its members ("vợ" → "người có quan hệ gia đình"): a question that names a member
+    ("Vợ của thành viên Hội đồng quản trị …") speaks of the term the law uses for it."""
+    out = []
+    for c in index.chunks:
+        if not any("giải thích từ ngữ" in p.lower() for p in c.path):
+            continue
+        for unit in c.units or ():
+            m = _BY_MEMBERS.match(unit.text)
+            if not m:
+                continue
+            members = [" ".join(x.split()).lower() for x in re.split(r",|\bvà\b|\bhoặc\b", m.group("members"))]
+            members = [x for x in members if x]
+            if len(members) > 1 and all(len(x.split()) <= MAX_MEMBER_SYLLABLES for x in members):
+                term = " ".join(m.group("term").split()).lower()
+                out.extend((x, term) for x in members if x not in term)
+    return out
+
+
+def named_members(index: OpenIndex, text: str) -> list[tuple[str, str]]:
+    """The (member, term) pairs whose member the question names, with its accents (restored
+    when typed without: "vo" is no "vợ" until restored)."""
+    f = " " + " ".join(re.findall(r"\w+", text.lower())) + " "
+    return [(x, term) for x, term in member_terms(index) if f" {x} " in f]
 
 
 def asks_meaning(question: str) -> bool:

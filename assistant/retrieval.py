@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.definitions import definition_rows
+from assistant.definitions import definition_rows, named_members
 from assistant.index import ChunkRecord, OpenIndex
 from assistant.search_at_scale import ANN_CANDIDATES
 from assistant.question import asking_sentences, equivalents_in, lexical_expansions, quantity_pattern
@@ -134,6 +134,10 @@ class HybridRetriever:
             alts = tuple(a for a in (frozenset(word_terms(self.segmenter.words(o), accented)) for o in others) if a)
             for t in word_terms(self.segmenter.words(phrase), accented):
                 alternatives[t] = alternatives.get(t, ()) + alts
+        for member, term in named_members(self.index, text):  # "vợ" is a "người có quan hệ gia đình"
+            alt = frozenset(word_terms(self.segmenter.words(term), accented))
+            for t in word_terms(self.segmenter.words(member), accented):
+                alternatives[t] = alternatives.get(t, ()) + (alt,)
         for phrase in lexical_expansions(text):  # each phrase on its own, so no pair spans two of them
             words += self.segmenter.words(phrase)
             folded += content_folded(phrase)

@@ -86,10 +86,10 @@ def test_grown_dev_set(grown_report):
 
 def test_grown_dev_set_where_a_reader_sees_the_fact(grown_report):
     # Issue 12: the lead alone and the first 400 characters, held where they are less about four
-    # questions (measured 0.696 / 0.684 on 6 Dec 2026, second session that day); the issue's targets
+    # questions (measured 0.702 / 0.690 on 6 Dec 2026, third session that day); the issue's targets
     # are 0.70 and 0.9 x full accuracy.
-    assert grown_report["lead_accuracy"] >= 0.67, grown_report
-    assert grown_report["first_400_accuracy"] >= 0.66, grown_report
+    assert grown_report["lead_accuracy"] >= 0.68, grown_report
+    assert grown_report["first_400_accuracy"] >= 0.67, grown_report
 
 
 def test_no_diacritic_variants(service):
