@@ -22,19 +22,23 @@ MAX_MEMBER_SYLLABLES = 5  # members are names ("anh ruột của chồng"), not 
                           # members are longer is a classification, not a list of names (set by hand)
 
 
+def _glossary(index: OpenIndex):
+    """(row, unit text) of each unit of an article titled "Giải thích từ ngữ"."""
+    for c in index.chunks:
+        if any("giải thích từ ngữ" in p.lower() for p in c.path):
+            yield from ((c.row, unit.text) for unit in c.units or ())
+
+
 @per_index
 def defined_terms(index: OpenIndex) -> list[tuple[str, int]]:
     """(the term's folded syllables joined by spaces, the row of the clause defining it), for
     each clause of an article titled "Giải thích từ ngữ"."""
     out = []
-    for c in index.chunks:
-        if not any("giải thích từ ngữ" in p.lower() for p in c.path):
-            continue
-        for unit in c.units or ():
-            m = _DEFINES.match(unit.text)
-            term = folded_tokens(m.group("term")) if m else []
-            if 0 < len(term) <= MAX_TERM_SYLLABLES:
-                out.append((" ".join(term), c.row))
+    for row, text in _glossary(index):
+        m = _DEFINES.match(text)
+        term = folded_tokens(m.group("term")) if m else []
+        if 0 < len(term) <= MAX_TERM_SYLLABLES:
+            out.append((" ".join(term), row))
     return out
 
 
@@ -44,18 +48,15 @@ def member_terms(index: OpenIndex) -> list[tuple[str, str]]:
     that names its members ("vợ" → "người có quan hệ gia đình"): a question that names a member
     ("Vợ của thành viên Hội đồng quản trị …") speaks of the term the law uses for it."""
     out = []
-    for c in index.chunks:
-        if not any("giải thích từ ngữ" in p.lower() for p in c.path):
+    for _, text in _glossary(index):
+        m = _BY_MEMBERS.match(text)
+        if not m:
             continue
-        for unit in c.units or ():
-            m = _BY_MEMBERS.match(unit.text)
-            if not m:
-                continue
-            members = [" ".join(x.split()).lower() for x in re.split(r",|\bvà\b|\bhoặc\b", m.group("members"))]
-            members = [x for x in members if x]
-            if len(members) > 1 and all(len(x.split()) <= MAX_MEMBER_SYLLABLES for x in members):
-                term = " ".join(m.group("term").split()).lower()
-                out.extend((x, term) for x in members if x not in term)
+        members = [" ".join(x.split()).lower() for x in re.split(r",|\bvà\b|\bhoặc\b", m.group("members"))]
+        members = [x for x in members if x]
+        if len(members) > 1 and all(len(x.split()) <= MAX_MEMBER_SYLLABLES for x in members):
+            term = " ".join(m.group("term").split()).lower()
+            out.extend((x, term) for x in members if x not in term)
     return out
 
 
