@@ -50,13 +50,15 @@ def member_terms(index: OpenIndex) -> list[tuple[str, str]]:
     out = []
     for _, text in _glossary(index):
         m = _BY_MEMBERS.match(text)
-        if not m:
+        if not m or _DEFINES.match(text):  # "Giao dịch nội bộ là việc cung cấp …, bao gồm cả …" says what it is
             continue
+        # the glossary is NFC (normalised at ingest), so "và" is one word to \b
         members = [" ".join(x.split()).lower() for x in re.split(r",|\bvà\b|\bhoặc\b", m.group("members"))]
         members = [x for x in members if x]
         if len(members) > 1 and all(len(x.split()) <= MAX_MEMBER_SYLLABLES for x in members):
             term = " ".join(m.group("term").split()).lower()
-            out.extend((x, term) for x in members if x not in term)
+            # a member the term already names ("hộ" of "hộ gia đình") adds nothing to the question
+            out.extend((x, term) for x in members if f" {x} " not in f" {term} ")
     return out
 
 

@@ -137,7 +137,8 @@ class HybridRetriever:
         for member, term in named_members(self.index, text):  # "vợ" is a "người có quan hệ gia đình"
             alt = frozenset(word_terms(self.segmenter.words(term), accented))
             for t in word_terms(self.segmenter.words(member), accented):
-                alternatives[t] = alternatives.get(t, ()) + (alt,)
+                if alt not in alternatives.get(t, ()):  # "anh ruột của chồng" and "chồng" name one term
+                    alternatives[t] = alternatives.get(t, ()) + (alt,)
         for phrase in lexical_expansions(text):  # each phrase on its own, so no pair spans two of them
             words += self.segmenter.words(phrase)
             folded += content_folded(phrase)
