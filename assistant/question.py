@@ -144,13 +144,18 @@ class QuestionType:
     instruction: bool = False  # tries to instruct the assistant ("bỏ qua mọi hướng dẫn", "system prompt")
 
 
+# "ai" after a negation is "anyone", not "who": "không ủy quyền cho ai", "mà không báo cho ai thì
+# có bị thu hồi …?", "chưa ai biết" (folded); "không biết ai cấp …", "không rõ ai …" still ask who
+_INDEFINITE_AI = re.compile(r"\b(?:khong|chang|chua|cha|ko)\b(?!\s+(?:biet|ro|hieu|chac)\b)(?:\s+\w+){0,4}?\s+ai\b")
+
+
 def classify(question: str) -> QuestionType:
     f = fold(normalize(question)).strip()
     words = re.findall(r"\w+", f)
     number = _has(f, "bao nhieu", "toi thieu", "toi da", "ty le", "phan tram", "may", "it nhat", "muc")
     time = _has(f, "khi nao", "bao lau", "thoi han", "tu ngay nao", "ngay nao", "luc nao", "thoi gian",
                 "bao nhieu ngay", "han chot", "hieu luc")
-    who = _has(f, "ai", "co quan nao", "don vi nao", "cap nao", "so nao", "ban nao", "to chuc nao",
+    who = _has(_INDEFINITE_AI.sub(" ", f), "ai", "co quan nao", "don vi nao", "cap nao", "so nao", "ban nao", "to chuc nao",
                "chu tri", "tham quyen", "trach nhiem")
     listing = _has(f, "gom", "bao gom", "nhung gi", "nhung ai", "nhung truong hop", "cac truong hop",
                    "nhung noi dung", r"(?:nhung|cac) quyen",

@@ -222,6 +222,19 @@ def test_classify_time():
     assert t.time and not t.greeting
 
 
+@pytest.mark.parametrize("q, who", [
+    ("Ai quyết định kết nạp thành viên mới?", True),
+    ("Không biết ai cấp giấy chứng nhận đăng ký hợp tác xã?", True),   # an embedded "who"
+    ("khong ro ai ky giay de nghi dang ky", True),
+    # after a negation "ai" is "anyone": these ask whether, not who
+    ("HTX ngừng hoạt động cả năm mà không báo cho ai thì có bị thu hồi giấy chứng nhận không?", False),
+    ("Giám đốc đi vắng lâu, không ủy quyền cho ai, hợp tác xã phải làm gì?", False),
+    ("san pham ngon ma chua ai biet thi tinh co ho tro quang ba khong", False),
+])
+def test_ai_after_a_negation_is_anyone_not_who(q, who):
+    assert classify(q).who is who
+
+
 def test_classify_listing():
     t = classify("Hồ sơ đăng ký hợp tác xã gồm những gì?")
     assert t.listing and not t.number
