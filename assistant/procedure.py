@@ -154,14 +154,25 @@ def _pointer_only(index: OpenIndex, chunks: list) -> list:
     return answering.pointed_provisions(index, chunks[0], chunks[0].text)
 
 
+def names_heaviest(title: str, weights: answering.TermWeights, asking: str) -> bool:
+    """Whether the title names the most telling term of the question's asking part (the words
+    that name a procedure left out): "giải thể" in "Đăng ký giải thể tự nguyện hợp tác xã" for
+    "làm thế nào để giải thể hợp tác xã"; not "nghỉ" for "… nghỉ kinh doanh một thời gian".
+    Asked of titles found far down the retrieved list, where sharing a word is not enough."""
+    own = set(with_bigrams(_words(asking, weights.accented)))
+    asked = {t: w for t, w in weights.items() if t in own and fold(t) not in _JOINED_PAIRS}
+    return bool(asked) and max(asked, key=asked.get) in set(with_bigrams(_words(title, weights.accented)))
+
+
 def procedure_steps(index: OpenIndex, question: str, weights: answering.TermWeights,
-                    scored: list[answering.Scored]) -> list | None:
+                    scored: list[answering.Scored], strict: bool = False) -> list | None:
     """The steps of the procedure the question asks for, in order, or None (no article
     retrieval found has a title that names the question's subject, or none of those has a
     step). Titles that name nearly as much of the question's subject, and not much more
     besides, are told apart by retrieval: the one whose clauses it ranks first ("mở chi
     nhánh" and "chấm dứt hoạt động chi nhánh" name the same subject; the question's verb is in
-    the clauses, not the titles) — after the titles that another one only adds words to."""
+    the clauses, not the titles) — after the titles that another one only adds words to.
+    `strict`: only titles that name the question's most telling term (`names_heaviest`)."""
     asking = _asking_part(question)
     asked_kinds = _kinds(asking)
     titles = procedure_titles(index)
@@ -183,7 +194,8 @@ def procedure_steps(index: OpenIndex, question: str, weights: answering.TermWeig
     for i, s in enumerate(scored):
         first.setdefault((s.hit.chunk.doc_id, article_of(s.hit.chunk.label)), i)
     both = len(asked_kinds) > 1
-    fits = {key: _fit(index, titles[key], weights, asking, both) for key in first if key in titles and fits_kind(key)}
+    fits = {key: _fit(index, titles[key], weights, asking, both) for key in first if key in titles and fits_kind(key)
+            and (not strict or names_heaviest(titles[key], weights, asking))}
     top = max((named for named, _ in fits.values()), default=0.0)
     if top < MIN_SUBJECT:
         return None
@@ -248,9 +260,10 @@ def _steps(index: OpenIndex, chunks: list, every: bool = False) -> list:
 
 
 def compose(index: OpenIndex, scored: list[answering.Scored], weights: answering.TermWeights,
-            qtype: QuestionType, question: str) -> answering.Answer | None:
-    """The procedure's steps, cited clause by clause, or None when no article gives it."""
-    steps = procedure_steps(index, question, weights, scored)
+            qtype: QuestionType, question: str, strict: bool = False) -> answering.Answer | None:
+    """The procedure's steps, cited clause by clause, or None when no article gives it
+    (`strict`: see procedure_steps)."""
+    steps = procedure_steps(index, question, weights, scored, strict)
     if not steps:
         return None
     blocks, citations = [], []

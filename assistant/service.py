@@ -29,6 +29,9 @@ from assistant.targets import answer_targets
 log = logging.getLogger(__name__)
 ANSWER_CANDIDATES = 8
 STATING_CANDIDATES = 40  # fused passages searched for one that states what is asked, when none of the first do
+PROCEDURE_CANDIDATES = 40  # fused passages whose articles' titles are read for the procedure asked, when
+                           # the first few have none (set by hand, as STATING_CANDIDATES; measured: one
+                           # how-to question gained, p20, nothing else moved on six files)
 STATING_DENSE_RANK = 3   # … among the dense list's first few only (set by hand, not calibrated)
 SEARCH_NEAREST_FROM = 5  # results asked for from which the passage nearest in meaning keeps a place (search();
                          # measured at 5, the API's default: at 2 it would be half the results)
@@ -214,7 +217,8 @@ class AssistantService:
         return terms, weights, asked, _current_first(index, scored, vector, weights)
 
     def _answer_one(self, index: OpenIndex, question: str, qtype) -> answering.Answer:
-        terms, weights, asked, scored = self.candidates(index, question)
+        query = self._query(index, question)
+        terms, weights, asked, scored = self.candidates(index, question, query=query)
         verdict = judge(index, asked, scored, self.calibration)
         if verdict.nearest is not None:
             return answering.not_stated(index, verdict.missing.what, verdict.nearest, weights, qtype)
@@ -222,6 +226,14 @@ class AssistantService:
             return answering.refusal(index)
         if asks_procedure(question, qtype):  # "cần làm những thủ tục gì?": the procedure's steps, in order
             steps = procedure.compose(index, verdict.scored, weights, qtype, terms.text)
+            if steps is None:
+                # the procedure's article may rank below the first few ("lam the nao de giai the
+                # hop tac xa": typed without diacritics, Điều 50 of the Decree is fused 11th): its
+                # title is looked for further down, where it must name the question's most telling word
+                further = self._retriever(index).search(terms, query[1], k=PROCEDURE_CANDIDATES,
+                                                        dense_vector=self.dense_query(query[1]))
+                steps = procedure.compose(index, answering.rank_evidence(index, further, weights), weights, qtype,
+                                          terms.text, strict=True)
             if steps is not None:
                 return steps
         return answering.compose(index, verdict.scored, weights, qtype, terms.text, asked.requirements)
