@@ -124,18 +124,25 @@ def _fit(index: OpenIndex, title: str, weights: answering.TermWeights, asking: s
     unless the question names two kinds: then going from one to the other is what it asks."""
     title_words = _words(title, weights.accented)
     subject = set(with_bigrams(title_words))
+    asked, named_terms = _named(title_words, weights, asking)
+    df = index.terms_accented if weights.accented else index.terms
+    named = sum(asked[t] for t in named_terms if kinds_count or not set(fold(t).split("_")) <= _KIND_WORDS)
+    extra = sum(answering.idf(df, len(index.chunks), t) for t in subject if t not in asked)
+    return named, extra
+
+
+def _named(title_words: list[str], weights: answering.TermWeights, asking: str) -> tuple[dict[str, float], set[str]]:
+    """The asking part's weighted terms (the words naming a procedure left out), and those of
+    them the title names."""
     question_words = _words(asking, weights.accented)
     own = set(with_bigrams(question_words))  # the asking part's terms, not a further question's
     asked = {t: w for t, w in weights.items() if t in own and fold(t) not in _JOINED_PAIRS}
-    df = index.terms_accented if weights.accented else index.terms
     # a syllable counts where it stands next to the same syllable in the question and in the
     # title: "nuôi cá" is not "cá nhân", "lập hợp tác xã" is in "thành lập hợp tác xã"
     shared = set(zip(question_words, question_words[1:])) & set(zip(title_words, title_words[1:]))
     held = {t for t in asked if "_" in t} | {w for pair in shared for w in pair}
-    named = sum(w for t, w in asked.items()
-                if t in subject and t in held and (kinds_count or not set(fold(t).split("_")) <= _KIND_WORDS))
-    extra = sum(answering.idf(df, len(index.chunks), t) for t in subject if t not in asked)
-    return named, extra
+    subject = set(with_bigrams(title_words))
+    return asked, {t for t in asked if t in subject and t in held}
 
 
 _KINDS = ("to hop tac", "hop tac xa")  # the kinds of organisation a procedure is for
@@ -155,13 +162,15 @@ def _pointer_only(index: OpenIndex, chunks: list) -> list:
 
 
 def names_heaviest(title: str, weights: answering.TermWeights, asking: str) -> bool:
-    """Whether the title names the most telling term of the question's asking part (the words
-    that name a procedure left out): "giải thể" in "Đăng ký giải thể tự nguyện hợp tác xã" for
-    "làm thế nào để giải thể hợp tác xã"; not "nghỉ" for "… nghỉ kinh doanh một thời gian".
-    Asked of titles found far down the retrieved list, where sharing a word is not enough."""
-    own = set(with_bigrams(_words(asking, weights.accented)))
-    asked = {t: w for t, w in weights.items() if t in own and fold(t) not in _JOINED_PAIRS}
-    return bool(asked) and max(asked, key=asked.get) in set(with_bigrams(_words(title, weights.accented)))
+    """Whether the title names one of the most telling terms of the question's asking part (the
+    words that name a procedure left out; within NEAR_FIT of the heaviest, so "nạp" and "kết
+    nạp" of equal weight both count), as `_fit` counts a term named: "giải thể" in "Đăng ký giải
+    thể tự nguyện hợp tác xã" for "làm thế nào để giải thể hợp tác xã"; not "nghỉ" for "… nghỉ
+    kinh doanh một thời gian". Asked of titles found far down the retrieved list, where sharing
+    a word is not enough."""
+    asked, named = _named(_words(title, weights.accented), weights, asking)
+    top = max(asked.values(), default=0.0)
+    return any(asked[t] >= NEAR_FIT * top for t in named) if top > 0 else False
 
 
 def procedure_steps(index: OpenIndex, question: str, weights: answering.TermWeights,

@@ -144,9 +144,12 @@ class QuestionType:
     instruction: bool = False  # tries to instruct the assistant ("bỏ qua mọi hướng dẫn", "system prompt")
 
 
-# "ai" after a negation is "anyone", not "who": "không ủy quyền cho ai", "mà không báo cho ai thì
-# có bị thu hồi …?", "chưa ai biết" (folded); "không biết ai cấp …", "không rõ ai …" still ask who
-_INDEFINITE_AI = re.compile(r"\b(?:khong|chang|chua|cha|ko)\b(?!\s+(?:biet|ro|hieu|chac)\b)(?:\s+\w+){0,4}?\s+ai\b")
+# "ai" after a negation in the same clause is "anyone", not "who": "không ủy quyền cho ai", "mà
+# không báo cho ai thì có bị thu hồi …?", "chưa ai biết" (folded); "không biết ai cấp …", "không
+# nhớ ai …" still ask who, and so does an "ai" past "thì", "mà", "nên" … ("Giám đốc không ký thì ai
+# ký thay?"). "cha" is not read as a negation: it is also "father".
+_INDEFINITE_AI = re.compile(r"\b(?:khong|chang|chua|ko)\b(?!\s+(?:biet|ro|hieu|chac|nho)\b)"
+                            r"(?:\s+(?!thi\b|ma\b|nen\b|vay\b|nhung\b)\w+){0,4}?\s+ai\b")
 
 
 def classify(question: str) -> QuestionType:
@@ -155,8 +158,9 @@ def classify(question: str) -> QuestionType:
     number = _has(f, "bao nhieu", "toi thieu", "toi da", "ty le", "phan tram", "may", "it nhat", "muc")
     time = _has(f, "khi nao", "bao lau", "thoi han", "tu ngay nao", "ngay nao", "luc nao", "thoi gian",
                 "bao nhieu ngay", "han chot", "hieu luc")
-    who = _has(_INDEFINITE_AI.sub(" ", f), "ai", "co quan nao", "don vi nao", "cap nao", "so nao", "ban nao", "to chuc nao",
-               "chu tri", "tham quyen", "trach nhiem")
+    # an indefinite "ai" is blanked, not its clause: "không … trách nhiệm cho ai" still says "trách nhiệm"
+    who = _has(_INDEFINITE_AI.sub(lambda m: m.group(0)[:-2], f), "ai", "co quan nao", "don vi nao", "cap nao",
+               "so nao", "ban nao", "to chuc nao", "chu tri", "tham quyen", "trach nhiem")
     listing = _has(f, "gom", "bao gom", "nhung gi", "nhung ai", "nhung truong hop", "cac truong hop",
                    "nhung noi dung", r"(?:nhung|cac) quyen",
                    # the papers, conditions, rights or duties asked for ("hồ sơ … gồm những gì",

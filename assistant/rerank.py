@@ -47,6 +47,8 @@ _ASKS_REGULATOR = re.compile(r"\b(?:quy định chi tiết|hướng dẫn thi h�
 # "Ai quyết định …?", "Cơ quan nào cấp …?", "do ai phê duyệt?" ask for someone who acts (folded
 # text; not "trách nhiệm gì", which asks what a body must do, nor "Ai có thể trở thành thành
 # viên …?", "thu hút những ai", "chưa ai biết": who may join, which people, anyone)
+# (Broader than question.classify()'s "who", which leaves out an "ai" after a negation — "không
+# báo cho ai" — on purpose: the learned weights were fitted on this reading.)
 _ASKS_ACTOR = re.compile(r"\b(?:do|cho|voi|boi) ai\b|\bai\s+(?:se\s+|phai\s+|duoc\s+giao\s+)?(?:quyet dinh|cap|phe duyet"
                          r"|trieu tap|bau|bo nhiem|ky|chu tri|to chuc|thuc hien|tiep nhan|ban hanh|kiem tra|giam sat"
                          r"|huong dan|theo doi|bao cao|xu ly|thu hoi|xac nhan|chiu trach nhiem|co tham quyen|co quyen)\b"

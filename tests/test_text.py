@@ -226,6 +226,12 @@ def test_classify_time():
     ("Ai quyết định kết nạp thành viên mới?", True),
     ("Không biết ai cấp giấy chứng nhận đăng ký hợp tác xã?", True),   # an embedded "who"
     ("khong ro ai ky giay de nghi dang ky", True),
+    ("Giám đốc không ký thì ai ký thay?", True),              # a new clause after "thì"
+    ("Chưa có đại hội thì ai quyết định?", True),
+    ("Tôi không nhớ ai cấp giấy chứng nhận?", True),
+    ("Cha tôi muốn biết ai cấp giấy chứng nhận?", True),      # "cha" is a father here
+    ("Không có ai đứng ra thì cơ quan nào xử lý?", True),
+    ("Đơn vị nào chủ trì, ban nào phối hợp?", True),          # the cues besides "ai" still count
     # after a negation "ai" is "anyone": these ask whether, not who
     ("HTX ngừng hoạt động cả năm mà không báo cho ai thì có bị thu hồi giấy chứng nhận không?", False),
     ("Giám đốc đi vắng lâu, không ủy quyền cho ai, hợp tác xã phải làm gì?", False),
