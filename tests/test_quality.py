@@ -191,10 +191,11 @@ def test_larger_corpus_costs_at_most_two_points(tmp_path_factory, grown_report):
 def test_how_to_questions(service):
     """People asking for a whole procedure ("thủ tục gì", "các bước", "cần làm những gì", "làm sao
     để …"), 20 in their words, 5 without diacritics: answered with the procedure's steps
-    (assistant/procedure.py). Measured: accuracy 0.800 (0.350 without the steps), median 1,566
+    (assistant/procedure.py). Measured: accuracy 0.850 (0.350 without the steps; 0.800 before a
+    procedure ranked below the first eight passages was looked for further down), median 1,566
     characters (6 Dec 2026); accuracy held at the level less one question. The set was written while building
     the steps (p17-p20 before the last cues were added), so it is a floor, not a held-out figure."""
     report = evaluate(service, load_questions(DATA / "questions.howto.jsonl"))
     assert report["answerable"] == 20
-    assert report["answer_accuracy"] >= 0.75, report["failures"]
+    assert report["answer_accuracy"] >= 0.80, report["failures"]
     assert report["answer_chars"]["median"] <= 1800, report["answer_chars"]
