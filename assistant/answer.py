@@ -841,7 +841,9 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
         # three conditions are shown whole ("a) Ngành, nghề đăng ký kinh doanh không bị cấm đầu tư
         # kinh doanh;"), seventeen by their first words
         room = LEAD_MAX_HUNG
-        each = max(LEAD_ITEM_CHARS, (room - len(head)) // len(items) - 1)
+        # (less each item's line break and the character a cut item may run over: a list one
+        # character too long lost its last item to the final cut)
+        each = max(LEAD_ITEM_CHARS, (room - len(head)) // len(items) - 2)
         body = "\n".join(cut(item, each) for item in items)
         text = cut(f"{head}\n{body}", room)
     elif best.lead and best.lead != best.text and len(best.lead) + len(best.text) <= LEAD_MAX_HUNG:
@@ -1001,7 +1003,8 @@ def cut(text: str, limit: int) -> str:
         return text
     head = text[:limit]
     stop = max(head.rfind(". "), head.rfind("\n"), head.rfind("; "))
-    return (head[:stop + 1] if stop > limit // 2 else head.rsplit(" ", 1)[0]).rstrip() + " …"
+    kept = (head[:stop + 1] if stop > limit // 2 else head.rsplit(" ", 1)[0]).rstrip()
+    return kept if kept.endswith("…") else kept + " …"  # a line already cut says so once ("… …" read as a glitch)
 
 
 def greeting(index: OpenIndex) -> Answer:

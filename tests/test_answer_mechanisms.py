@@ -389,6 +389,25 @@ def _period() -> tuple:
 
 
 @pytest.mark.unit
+def test_a_list_lead_keeps_every_item_in_its_room_and_says_a_cut_once():
+    from assistant.answer import LEAD_MAX_HUNG, cut
+    # a long opening line and two long items: each item's share, with its line break and the
+    # character a cut may run over, must fit, or the last item is lost to the list's final cut
+    head = ("1. Cơ quan đăng ký kinh doanh cấp huyện ra quyết định hủy bỏ quyết định thu hồi Giấy chứng nhận "
+            "đăng ký hợp tác xã đồng thời khôi phục Giấy chứng nhận đăng ký hợp tác xã trên Hệ thống thông tin "
+            "về đăng ký hợp tác xã trong các trường hợp sau đây:")
+    items = ["a) Cơ quan đăng ký kinh doanh cấp huyện xác định hợp tác xã, liên hiệp hợp tác xã không thuộc "
+             "trường hợp bị thu hồi Giấy chứng nhận đăng ký hợp tác xã;",
+             "b) Cơ quan đăng ký kinh doanh cấp huyện nhận được văn bản của cơ quan quản lý thuế đề nghị khôi phục "
+             "Giấy chứng nhận đăng ký hợp tác xã sau khi hợp tác xã đã khắc phục vi phạm về thuế."]
+    lead = _lead("\n".join([head] + items), "truong hop khoi phuc", "Những trường hợp nào được khôi phục giấy chứng nhận?")
+    assert "\nb) Cơ quan" in lead and "… …" not in lead, lead
+    assert len(lead) <= LEAD_MAX_HUNG + len(" [1]"), len(lead)
+    # a text whose kept part already ends cut is not marked twice
+    assert cut("a) Một hai ba bốn …\nb) năm sáu bảy tám chín mười", 30) == "a) Một hai ba bốn …"
+
+
+@pytest.mark.unit
 def test_the_lead_is_the_line_that_answers_with_what_it_hangs_from():
     quote = ("1. Cá nhân là công dân Việt Nam hoặc người nước ngoài cư trú hợp pháp tại Việt Nam, từ đủ 18 tuổi "
              "trở lên, có năng lực hành vi dân sự đầy đủ;\n2. Hộ gia đình có người đại diện theo quy định của pháp luật;\n"
