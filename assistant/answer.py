@@ -383,11 +383,34 @@ def lead_above(lead: str, quote: str) -> bool:
         return True
     body = _MARKER.sub("", lead).rstrip(" …").removeprefix("… ")
     at = quote.find(body)
+    if at < 0 and "\n" in body:
+        # a list whose items are cut to their first words: the quote shows it whole if it shows
+        # each of its lines in order, and shows it on the first screen if they end there
+        end = _lines_end(body, quote)
+        if end >= 0:
+            return end > LEAD_AFTER
     # a lead that starts where a lead of LEAD_MAX would still end on the first screen has its first
     # LEAD_MAX characters seen there: above, a whole clause under its heading ("1. Mục tiêu tổng
     # quát") was said twice
     return bool(body) and len(quote) > LEAD_AFTER and (at < 0 or (at + len(body) > LEAD_AFTER
                                                                  and at > LEAD_AFTER - LEAD_MAX))
+
+
+def _lines_end(body: str, quote: str) -> int:
+    """Where, in the quote, the last of the lead's lines ends, when the quote has each of them,
+    in order, as a line or a line's opening (an item cut to its first words); -1 otherwise."""
+    lines = quote.split("\n")
+    ends = [sum(len(x) + 1 for x in lines[:j + 1]) - 1 for j in range(len(lines))]
+    j, end = 0, -1
+    for line in body.split("\n"):
+        line = line.rstrip(" …")
+        while j < len(lines) and not lines[j].startswith(line):
+            j += 1
+        if j == len(lines):
+            return -1
+        end = ends[j]
+        j += 1
+    return end
 
 
 def render(blocks: list[Block]) -> str:

@@ -408,6 +408,21 @@ def test_a_list_lead_keeps_every_item_in_its_room_and_says_a_cut_once():
 
 
 @pytest.mark.unit
+def test_a_list_lead_the_first_quote_shows_on_the_first_screen_is_not_repeated_above_it():
+    from assistant.answer import lead_above
+    head = "2. Hồ sơ đăng ký thành lập bao gồm:"
+    short = [head, "a) Giấy đề nghị đăng ký thành lập;", "b) Điều lệ;",
+             "c) Danh sách thành viên chính thức, thành viên liên kết góp vốn của hợp tác xã, liên hiệp hợp tác xã;"]
+    # an item cut in the middle of the list: the lead is no longer one piece of the quote
+    lead = "\n".join([head, "a) Giấy đề nghị …", "b) Điều lệ;", "c) Danh sách thành viên chính thức, thành …"]) + " [1]"
+    tail = "\n3. " + "Cơ quan đăng ký kinh doanh tiếp nhận hồ sơ và cấp giấy biên nhận. " * 6
+    assert not lead_above(lead, "\n".join(short) + tail)  # the items end by character 400: seen there
+    long = short[:3] + ["c) " + "Danh sách thành viên chính thức và thành viên liên kết góp vốn; " * 6]
+    assert lead_above(lead, "\n".join(long) + tail)       # they end past it: the lead is put above
+    assert lead_above(lead, "3. Một khoản khác hẳn. " * 30)  # not in the quote at all: above
+
+
+@pytest.mark.unit
 def test_the_lead_is_the_line_that_answers_with_what_it_hangs_from():
     quote = ("1. Cá nhân là công dân Việt Nam hoặc người nước ngoài cư trú hợp pháp tại Việt Nam, từ đủ 18 tuổi "
              "trở lên, có năng lực hành vi dân sự đầy đủ;\n2. Hộ gia đình có người đại diện theo quy định của pháp luật;\n"
