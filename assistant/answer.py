@@ -482,7 +482,7 @@ def with_office(lead: str, naming: Citation) -> str:
     Kế hoạch thuộc Ủy ban nhân dân huyện …"), cited, within the room of a whole line; the lead
     unchanged when no sentence of the clause names one or there is no room."""
     marker = f" [{naming.n}]"
-    room = LEAD_MAX_HUNG - len(lead) - len(marker) - 2  # the line break, and the "…" of a cut past its room
+    room = LEAD_MAX_WHOLE - len(lead) - len(marker) - 2  # the line break, and the "…" of a cut past its room
     if room < OFFICE_ROOM:
         return lead
     for line in naming.quote.split("\n"):
@@ -812,8 +812,9 @@ def not_stated(index: OpenIndex, what: str, nearest: Scored, weights: dict[str, 
 
 
 LEAD_MAX = 300       # the lead field: one to three sentences (issue 12) ...
-LEAD_MAX_HUNG = LEAD_MAX + LEAD_MAX // 2  # ... a list, a point with the line it hangs from, or one line of a
-                     # provision whole, half as long again: a clause of 355-450 characters cut to its best
+LEAD_MAX_WHOLE = LEAD_MAX + LEAD_MAX // 2  # ... a list, a point with the line it hangs from, one line of a
+                     # provision, or a lead with its office line, each whole, half as long again (was
+                     # LEAD_MAX_HUNG): a clause of 355-450 characters cut to its best
                      # sentence lost its other half ("… là quyết định cuối cùng." without "… có quyền khởi
                      # kiện"); whole, lead-alone accuracy grown 0.626 -> 0.661, no-diacritic 0.577 -> 0.607,
                      # project citizen 0.427 -> 0.453, the shared files unchanged (a limit of 400: grown 0.643)
@@ -824,7 +825,7 @@ LEAD_ITEM_CHARS = 40  # a list in the lead shows at least each item's first word
 
 def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, question: str, first: Citation,
                 asked: Sequence[Requirement] = ()) -> str:
-    """The answer in a few lines (about LEAD_MAX, a whole line up to LEAD_MAX_HUNG), all from
+    """The answer in a few lines (about LEAD_MAX, a whole line up to LEAD_MAX_WHOLE), all from
     the first quoted provision: the line of it that bears most on the question, with the line
     it hangs from — for a list, the line that opens it and its items, each cut to its share of
     the room — and "Có"/"Không" first when the provision says the asked thing outright. Never
@@ -851,7 +852,7 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
     items = [u.text for u in units if u.lead and u.lead == head]
     listing = qtype.listing and bool(items)
     if (not listing and asked and best.text.rstrip().endswith(":")
-            and len(best.text) + LEAD_ITEM_CHARS < LEAD_MAX_HUNG):
+            and len(best.text) + LEAD_ITEM_CHARS < LEAD_MAX_WHOLE):
         # a line that opens a list answers with its items when they state what is asked and it
         # does not ("… theo tỷ lệ do Điều lệ quy định nhưng không thấp hơn:" then "a) 5% …"),
         # and leaves them room
@@ -863,13 +864,13 @@ def answer_lead(quote: str, weights: dict[str, float], qtype: QuestionType, ques
         # each item gets its share of the room the list has, never less than its first words:
         # three conditions are shown whole ("a) Ngành, nghề đăng ký kinh doanh không bị cấm đầu tư
         # kinh doanh;"), seventeen by their first words
-        room = LEAD_MAX_HUNG
+        room = LEAD_MAX_WHOLE
         # (less each item's line break and the character a cut item may run over: a list one
         # character too long lost its last item to the final cut)
         each = max(LEAD_ITEM_CHARS, (room - len(head)) // len(items) - 2)
         body = "\n".join(cut(item, each) for item in items)
         text = cut(f"{head}\n{body}", room)
-    elif best.lead and best.lead != best.text and len(best.lead) + len(best.text) <= LEAD_MAX_HUNG:
+    elif best.lead and best.lead != best.text and len(best.lead) + len(best.text) <= LEAD_MAX_WHOLE:
         # a point says what it says under its line ("đ) … chỉ khác … bởi một cụm từ “miền Bắc” …"
         # is a case of "… được coi là gây nhầm lẫn … nếu thuộc một trong các trường hợp sau đây:")
         text = f"{best.lead}\n{best.text}"
@@ -903,12 +904,12 @@ _HEADING_LINE = re.compile(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.)?\s*[^.;:,\n]{3,80}$")
 
 def _best_sentences(unit: AnswerUnit, weights: dict[str, float], qtype: QuestionType,
                     asked: Sequence[Requirement] = ()) -> str:
-    """A line longer than the lead's room for a whole line (LEAD_MAX_HUNG), cut to its sentence
+    """A line longer than the lead's room for a whole line (LEAD_MAX_WHOLE), cut to its sentence
     that bears most on the question and the ones after it that fit within LEAD_MAX ("…" where
     something was left out before it); of those runs, one that states more of what is asked
     comes first (for "trong bao lâu", the run with "05 ngày làm việc", not one whose only number
     is "khoản 2 Điều 107")."""
-    if len(unit.text) <= LEAD_MAX_HUNG:
+    if len(unit.text) <= LEAD_MAX_WHOLE:
         return unit.text
     sentences = _sentences(unit.text)
     scores = [_unit_score(AnswerUnit("", t, unit.lead), weights, qtype) for t in sentences]
@@ -964,7 +965,7 @@ def _best_window(sentence: str, lead: str, weights: dict[str, float], qtype: Que
                  asked: Sequence[Requirement] = ()) -> str:
     """A sentence longer than the lead: the run of its parts (cut at commas and before "thì")
     that bears most on the question (the earliest of equals), and what follows it within
-    LEAD_MAX, after the parts before it when all fit within LEAD_MAX_HUNG.
+    LEAD_MAX, after the parts before it when all fit within LEAD_MAX_WHOLE.
     A run that states what is asked ("Trong thời hạn 05 ngày làm việc …" for "trong bao lâu")
     bears more than any share of the question's words."""
     parts = re.split(r"(?<=,)\s+|\s+(?=thì\s)", sentence)[:MAX_PARTS_READ]
@@ -990,7 +991,7 @@ def _best_window(sentence: str, lead: str, weights: dict[str, float], qtype: Que
                 best, best_score = a, score
     window = cut(" ".join(parts[best:]), LEAD_MAX)
     opening = " ".join(parts[:best])
-    if best and len(opening) + 1 + len(window) + (2 if before else 0) <= LEAD_MAX_HUNG:
+    if best and len(opening) + 1 + len(window) + (2 if before else 0) <= LEAD_MAX_WHOLE:
         # with the room of a whole line, the run keeps the sentence's opening: its condition or
         # time frame ("6. Trong thời hạn 06 tháng kể từ ngày nhận được nghị quyết giải thể …, nếu
         # không tiếp tục …, … gửi thông báo về việc hủy bỏ …"), without which the run misleads

@@ -81,14 +81,14 @@ def test_a_who_lead_that_names_a_body_by_its_legal_name_says_which_office_it_is(
 
 @pytest.mark.unit
 def test_a_who_lead_gets_the_sentence_naming_the_office_only_when_there_is_one_and_room():
-    from assistant.answer import LEAD_MAX_HUNG, with_office
+    from assistant.answer import LEAD_MAX_WHOLE, with_office
     naming = Citation(5, "nd92", "Nghị định 92", "Điều 5", "Điều 5. Cơ quan đăng ký kinh doanh\n1. Cơ quan đăng ký "
                       "kinh doanh tổ hợp tác, hợp tác xã là Phòng Tài chính - Kế hoạch thuộc Ủy ban nhân dân huyện. "
                       "Cơ quan này có con dấu riêng.", 0.0)
     lead = "… Cơ quan đăng ký kinh doanh cấp huyện tiếp nhận hồ sơ; [1]"
     assert with_office(lead, naming) == (f"{lead}\n1. Cơ quan đăng ký kinh doanh tổ hợp tác, hợp tác xã là Phòng "
                                          "Tài chính - Kế hoạch thuộc Ủy ban nhân dân huyện. [5]")  # not the title
-    long = "x" * (LEAD_MAX_HUNG - 100)
+    long = "x" * (LEAD_MAX_WHOLE - 100)
     assert with_office(long, naming) == long  # no room for the office: the lead as it was
     nothing = Citation(5, "nd92", "Nghị định 92", "Điều 5", "1. Hồ sơ gửi cơ quan đăng ký kinh doanh.", 0.0)
     assert with_office(lead, nothing) == lead
@@ -390,7 +390,7 @@ def _period() -> tuple:
 
 @pytest.mark.unit
 def test_a_list_lead_keeps_every_item_in_its_room_and_says_a_cut_once():
-    from assistant.answer import LEAD_MAX_HUNG, cut
+    from assistant.answer import LEAD_MAX_WHOLE, cut
     # a long opening line and two long items: each item's share, with its line break and the
     # character a cut may run over, must fit, or the last item is lost to the list's final cut
     head = ("1. Cơ quan đăng ký kinh doanh cấp huyện ra quyết định hủy bỏ quyết định thu hồi Giấy chứng nhận "
@@ -402,7 +402,7 @@ def test_a_list_lead_keeps_every_item_in_its_room_and_says_a_cut_once():
              "Giấy chứng nhận đăng ký hợp tác xã sau khi hợp tác xã đã khắc phục vi phạm về thuế."]
     lead = _lead("\n".join([head] + items), "truong hop khoi phuc", "Những trường hợp nào được khôi phục giấy chứng nhận?")
     assert "\nb) Cơ quan" in lead and "… …" not in lead, lead
-    assert len(lead) <= LEAD_MAX_HUNG + len(" [1]"), len(lead)
+    assert len(lead) <= LEAD_MAX_WHOLE + len(" [1]"), len(lead)
     # a text whose kept part already ends cut is not marked twice
     assert cut("a) Một hai ba bốn …\nb) năm sáu bảy tám chín mười", 30) == "a) Một hai ba bốn …"
 
@@ -469,12 +469,12 @@ def test_a_long_line_leads_with_its_sentence_that_answers_and_a_title_with_what_
 def test_a_line_up_to_half_as_long_again_as_the_lead_leads_whole():
     # a clause of 419 characters led by its first sentence, the one that repeats the question's
     # words, lost what a person can do about it (its second sentence)
-    from assistant.answer import LEAD_MAX, LEAD_MAX_HUNG
+    from assistant.answer import LEAD_MAX, LEAD_MAX_WHOLE
     clause = ("2. Cơ quan đăng ký kinh doanh cấp huyện có quyền chấp thuận hoặc từ chối tên dự kiến đăng ký của hợp "
               "tác xã, liên hiệp hợp tác xã theo quy định của pháp luật và quyết định của cơ quan đăng ký kinh doanh "
               "cấp huyện là quyết định cuối cùng. Trường hợp không đồng ý với quyết định từ chối tên, hợp tác xã "
               "có quyền khởi kiện theo quy định của pháp luật về tố tụng hành chính.")
-    assert LEAD_MAX < len(clause) <= LEAD_MAX_HUNG
+    assert LEAD_MAX < len(clause) <= LEAD_MAX_WHOLE
     lead = _lead(clause + "\n3. Tên riêng không được trùng.", "co quan dang ky kinh doanh tu choi ten du kien",
                  "Cơ quan đăng ký kinh doanh từ chối tên dự kiến thì có cách nào không?")
     assert lead == clause + " [1]"
@@ -503,14 +503,14 @@ def test_one_sentence_longer_than_the_lead_leads_from_its_part_that_answers():
 def test_a_long_sentence_leads_from_its_start_when_it_fits_a_whole_lines_room():
     # the part that answers is the sentence's end; before, the lead began "… liên hiệp hợp tác xã
     # sang tình trạng đã giải thể, nếu không …", without the six months it is bound to
-    from assistant.answer import LEAD_MAX, LEAD_MAX_HUNG
+    from assistant.answer import LEAD_MAX, LEAD_MAX_WHOLE
     sentence = ("6. Trong thời hạn 06 tháng kể từ ngày nhận được nghị quyết giải thể và cơ quan đăng ký kinh doanh cấp "
                 "huyện chưa chuyển tình trạng pháp lý của hợp tác xã, liên hiệp hợp tác xã sang tình trạng đã giải thể, "
                 "nếu không tiếp tục thực hiện giải thể, hợp tác xã, liên hiệp hợp tác xã gửi thông báo về việc hủy bỏ "
                 "nghị quyết giải thể do người đại diện theo pháp luật ký đến cơ quan đăng ký kinh doanh cấp huyện nơi "
                 "đặt trụ sở chính.")
     quote = f"{sentence} Kèm theo thông báo phải có nghị quyết của Đại hội thành viên về việc hủy bỏ nghị quyết giải thể."
-    assert LEAD_MAX < len(sentence) <= LEAD_MAX_HUNG < len(quote)  # not led whole as a line, nor as one short sentence
+    assert LEAD_MAX < len(sentence) <= LEAD_MAX_WHOLE < len(quote)  # not led whole as a line, nor as one short sentence
     lead = _lead(quote, "thanh vien muon tiep tuc hoat dong huy bo nghi quyet giai the gui thong bao",
                  "Thành viên muốn tiếp tục hoạt động thì hủy bỏ nghị quyết giải thể bằng cách gửi thông báo ở đâu?")
     assert lead == sentence + " [1]"
@@ -540,7 +540,7 @@ def test_a_long_sentence_leads_with_its_part_that_states_what_is_asked():
     # question's words (before, the lead began "… người đại diện … nộp hồ sơ", without "05 ngày").
     # The opening is longer here than in Nghị định 92, so that the run of the question's words
     # cannot keep it (it would, in the room of a whole line, and show the period either way)
-    from assistant.answer import LEAD_MAX_HUNG
+    from assistant.answer import LEAD_MAX_WHOLE
     quote = ("1. Trong thời hạn 05 ngày làm việc kể từ ngày ký hợp đồng hợp tác hoặc kể từ ngày hợp đồng hợp tác được "
              "sửa đổi, bổ sung theo thỏa thuận của các thành viên tổ hợp tác và quy định của pháp luật có liên quan, "
              "người đại diện tổ hợp tác thuộc "
@@ -548,7 +548,7 @@ def test_a_long_sentence_leads_with_its_part_that_states_what_is_asked():
              "Luật Hợp tác xã nộp hồ sơ đăng ký thành lập tổ hợp tác tại cơ quan đăng ký kinh doanh cấp huyện nơi tổ "
              "hợp tác đặt trụ sở, kèm theo bản sao hợp đồng hợp tác, danh sách thành viên có chữ ký của từng thành viên và "
              "giấy tờ pháp lý của người đại diện tổ hợp tác theo mẫu ban hành kèm theo Nghị định này.")
-    assert len(quote) > LEAD_MAX_HUNG  # a line this long is not led whole
+    assert len(quote) > LEAD_MAX_WHOLE  # a line this long is not led whole
     question, terms = "Người đại diện tổ hợp tác phải nộp hồ sơ đăng ký trong bao lâu?", "nguoi dai dien to hop tac nop ho so dang ky"
     assert "05 ngày" not in _lead(quote, terms, question)
     lead = _lead(quote, terms, question, _period())
@@ -558,7 +558,7 @@ def test_a_long_sentence_leads_with_its_part_that_states_what_is_asked():
 @pytest.mark.unit
 def test_a_long_line_leads_with_the_sentences_that_state_what_is_asked():
     # every sentence has a number; only the third states a period, and the first shares more words
-    from assistant.answer import LEAD_MAX_HUNG
+    from assistant.answer import LEAD_MAX_WHOLE
     quote = ("2. Hồ sơ đăng ký hoạt động chi nhánh theo quy định tại khoản 2 Điều 107 được nộp tại cơ quan đăng ký "
              "kinh doanh cấp huyện nơi đặt chi nhánh, kèm theo bản sao 01 nghị quyết của Hội đồng quản trị về việc "
              "lập chi nhánh. Mẫu giấy tờ theo Phụ lục 2 ban hành kèm theo Nghị định này, có chữ ký của người đại diện. "
@@ -566,7 +566,7 @@ def test_a_long_line_leads_with_the_sentences_that_state_what_is_asked():
              "Cơ quan đăng ký kinh doanh cấp giấy chứng nhận trong thời hạn 03 ngày làm việc kể từ ngày nhận hồ sơ.")
     question = "Hồ sơ đăng ký hoạt động chi nhánh nộp ở cơ quan đăng ký kinh doanh thì bao lâu được cấp?"
     terms = "ho so dang ky hoat dong chi nhanh nop co quan kinh doanh cap"
-    assert len(quote) > LEAD_MAX_HUNG
+    assert len(quote) > LEAD_MAX_WHOLE
     assert "03 ngày" not in _lead(quote, terms, question)
     lead = _lead(quote, terms, question, _period())
     assert "03 ngày làm việc" in lead and lead.startswith("… ")
@@ -576,14 +576,14 @@ def test_a_long_line_leads_with_the_sentences_that_state_what_is_asked():
 def test_a_long_line_leads_with_the_sentence_that_states_the_asked_count_not_one_that_mentions_a_count():
     # "tối đa bao nhiêu người": the run from the sentence with the question's words meets the count
     # only in passing, at its end ("… chỉ có 01 người …"); the run that opens with the count leads
-    from assistant.answer import LEAD_MAX_HUNG
+    from assistant.answer import LEAD_MAX_WHOLE
     from assistant.asked import Requirement
     quote = ("1. Tổ kiểm tra có từ 02 đến 09 người do Đại hội thành viên bầu trong số thành viên chính thức của "
              "hợp tác xã, chịu trách nhiệm trước Đại hội thành viên và báo cáo định kỳ về kết quả kiểm tra. "
              "Nhiệm kỳ tối đa của Tổ kiểm tra là 03 năm. Thành viên Tổ kiểm tra có thể được bầu lại. "
              "Trường hợp Tổ kiểm tra chỉ có 01 người thì người đó là Tổ trưởng. Việc bầu, bãi nhiệm, miễn nhiệm "
              "thành viên Tổ kiểm tra được thực hiện bằng phiếu kín theo quy chế do Đại hội thành viên thông qua.")
-    assert len(quote) > LEAD_MAX_HUNG
+    assert len(quote) > LEAD_MAX_WHOLE
     count = (Requirement("con số cụ thể về người", r"\b\d+\s+(?:\S+\s+){0,4}?(?:người|thành viên)\b"),)
     lead = _lead(quote, "to kiem tra nhiem ky toi da", "Tổ kiểm tra có tối đa bao nhiêu người?", count)
     assert lead.startswith("1. Tổ kiểm tra có từ 02 đến 09 người"), lead
