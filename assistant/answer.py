@@ -813,11 +813,11 @@ def not_stated(index: OpenIndex, what: str, nearest: Scored, weights: dict[str, 
 
 LEAD_MAX = 300       # the lead field: one to three sentences (issue 12) ...
 LEAD_MAX_WHOLE = LEAD_MAX + LEAD_MAX // 2  # ... a list, a point with the line it hangs from, one line of a
-                     # provision, or a lead with its office line, each whole, half as long again (was
-                     # LEAD_MAX_HUNG): a clause of 355-450 characters cut to its best
-                     # sentence lost its other half ("… là quyết định cuối cùng." without "… có quyền khởi
-                     # kiện"); whole, lead-alone accuracy grown 0.626 -> 0.661, no-diacritic 0.577 -> 0.607,
-                     # project citizen 0.427 -> 0.453, the shared files unchanged (a limit of 400: grown 0.643)
+                     # provision, or a lead with its office line, each whole, half as long again: a clause
+                     # of 355-450 characters cut to its best sentence lost its other half ("… là quyết
+                     # định cuối cùng." without "… có quyền khởi kiện"); whole, lead-alone accuracy grown
+                     # 0.626 -> 0.661, no-diacritic 0.577 -> 0.607, project citizen 0.427 -> 0.453, the
+                     # shared files unchanged (a limit of 400: grown 0.643)
 LEAD_ITEM_CHARS = 40  # a list in the lead shows at least each item's first words (both set by hand; 60 → 40
                       # showed more items of long lists: lead and first-400 +1 question on the grown and
                       # no-diacritic files, no file lower; 30 measured the same as 40)

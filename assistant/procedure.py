@@ -161,16 +161,17 @@ def _pointer_only(index: OpenIndex, chunks: list) -> list:
     return answering.pointed_provisions(index, chunks[0], chunks[0].text)
 
 
-def names_heaviest(title: str, weights: answering.TermWeights, asking: str) -> bool:
+def _names_heaviest(title: str, weights: answering.TermWeights, asking: str) -> bool:
     """Whether the title names one of the most telling terms of the question's asking part (the
-    words that name a procedure left out; within NEAR_FIT of the heaviest, so "nạp" and "kết
-    nạp" of equal weight both count), as `_fit` counts a term named: "giải thể" in "Đăng ký giải
-    thể tự nguyện hợp tác xã" for "làm thế nào để giải thể hợp tác xã"; not "nghỉ" for "… nghỉ
-    kinh doanh một thời gian". Asked of titles found far down the retrieved list, where sharing
-    a word is not enough."""
+    words that name a procedure and the kinds of organisation left out, as in `_fit`; within
+    NEAR_FIT of the heaviest, so "nạp" and "kết nạp" of equal weight both count): "giải thể" in
+    "Đăng ký giải thể tự nguyện hợp tác xã" for "làm thế nào để giải thể hợp tác xã"; not "nghỉ"
+    for "… nghỉ kinh doanh một thời gian". Asked in the wider search, where sharing a word is
+    not enough."""
     asked, named = _named(_words(title, weights.accented), weights, asking)
-    top = max(asked.values(), default=0.0)
-    return any(asked[t] >= NEAR_FIT * top for t in named) if top > 0 else False
+    subject = {t: w for t, w in asked.items() if not set(fold(t).split("_")) <= _KIND_WORDS}
+    top = max(subject.values(), default=0.0)
+    return top > 0 and any(subject[t] >= NEAR_FIT * top for t in named if t in subject)
 
 
 def procedure_steps(index: OpenIndex, question: str, weights: answering.TermWeights,
@@ -181,7 +182,7 @@ def procedure_steps(index: OpenIndex, question: str, weights: answering.TermWeig
     besides, are told apart by retrieval: the one whose clauses it ranks first ("mở chi
     nhánh" and "chấm dứt hoạt động chi nhánh" name the same subject; the question's verb is in
     the clauses, not the titles) — after the titles that another one only adds words to.
-    `strict`: only titles that name the question's most telling term (`names_heaviest`)."""
+    `strict`: only titles that name one of the question's most telling terms (`_names_heaviest`)."""
     asking = _asking_part(question)
     asked_kinds = _kinds(asking)
     titles = procedure_titles(index)
@@ -198,13 +199,14 @@ def procedure_steps(index: OpenIndex, question: str, weights: answering.TermWeig
 
     # Only the titles of the articles retrieval found are weighed: a title that only shares a
     # word with the question ("kết nạp thành viên" and "Thông báo thay đổi thông tin về thành
-    # viên …") is not the procedure, and the cost stays that of a few titles at any corpus size.
+    # viên …") is not the procedure, and the cost stays that of a few titles (at most the
+    # articles of the 40 passages of the wider search) at any corpus size.
     first: dict[tuple[str, str], int] = {}
     for i, s in enumerate(scored):
         first.setdefault((s.hit.chunk.doc_id, article_of(s.hit.chunk.label)), i)
     both = len(asked_kinds) > 1
     fits = {key: _fit(index, titles[key], weights, asking, both) for key in first if key in titles and fits_kind(key)
-            and (not strict or names_heaviest(titles[key], weights, asking))}
+            and (not strict or _names_heaviest(titles[key], weights, asking))}
     top = max((named for named, _ in fits.values()), default=0.0)
     if top < MIN_SUBJECT:
         return None
@@ -269,10 +271,11 @@ def _steps(index: OpenIndex, chunks: list, every: bool = False) -> list:
 
 
 def compose(index: OpenIndex, scored: list[answering.Scored], weights: answering.TermWeights,
-            qtype: QuestionType, question: str, strict: bool = False) -> answering.Answer | None:
-    """The procedure's steps, cited clause by clause, or None when no article gives it
-    (`strict`: see procedure_steps)."""
-    steps = procedure_steps(index, question, weights, scored, strict)
+            qtype: QuestionType, question: str, wider: list[answering.Scored] | None = None) -> answering.Answer | None:
+    """The procedure's steps, cited clause by clause, or None when no article gives it. `wider`:
+    a longer retrieved list whose titles are read instead, strictly (see procedure_steps); the
+    answer's candidates and related provisions stay those of `scored`."""
+    steps = procedure_steps(index, question, weights, scored if wider is None else wider, strict=wider is not None)
     if not steps:
         return None
     blocks, citations = [], []

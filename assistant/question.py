@@ -145,11 +145,29 @@ class QuestionType:
 
 
 # "ai" after a negation in the same clause is "anyone", not "who": "không ủy quyền cho ai", "mà
-# không báo cho ai thì có bị thu hồi …?", "chưa ai biết" (folded); "không biết ai cấp …", "không
-# nhớ ai …" still ask who, and so does an "ai" past "thì", "mà", "nên" … ("Giám đốc không ký thì ai
-# ký thay?"). "cha" is not read as a negation: it is also "father".
-_INDEFINITE_AI = re.compile(r"\b(?:khong|chang|chua|ko)\b(?!\s+(?:biet|ro|hieu|chac|nho)\b)"
-                            r"(?:\s+(?!thi\b|ma\b|nen\b|vay\b|nhung\b)\w+){0,4}?\s+ai\b")
+# không báo cho ai thì có bị thu hồi …?", "chưa ai biết"; "không biết ai cấp …", "không nhớ ai …"
+# still ask who, and so does an "ai" past "thì", "mà", "nên" … ("Giám đốc không ký thì ai ký
+# thay?"). Read with the accents when the question has them: "chứa", "chùa", "chàng" and "chẳng
+# hạn" are no negation …
+_INDEFINITE_AI = re.compile(r"\b(?:không|chẳng|chưa|ko)\b(?!\s+(?:biết|rõ|hiểu|chắc|nhớ|hạn)\b)"
+                            r"(?:\s+(?!thì\b|mà\b|nên\b|vậy\b|nhưng\b)\w+){0,4}?\s+ai\b")
+# … and typed without them, where "chua" and "chang" may be any of those, only right before the
+# "ai" ("chua ai biet", "chang co ai")
+_INDEFINITE_AI_BARE = re.compile(r"\b(?:khong|ko)\b(?!\s+(?:biet|ro|hieu|chac|nho)\b)"
+                                 r"(?:\s+(?!thi\b|ma\b|nen\b|vay\b|nhung\b)\w+){0,4}?\s+ai\b"
+                                 r"|\b(?:chua|chang)\s+(?:co\s+)?ai\b")
+
+
+def _without_indefinite_ai(question: str, folded: str) -> str:
+    """The folded question with each "ai" that means "anyone" taken out (the words around it stay)."""
+    low = normalize(question).lower()
+    if fold(low) != low:
+        return fold(_INDEFINITE_AI.sub(_drop_ai, low)).strip()
+    return _INDEFINITE_AI_BARE.sub(_drop_ai, folded)
+
+
+def _drop_ai(match: re.Match) -> str:
+    return match.group(0)[:-2]  # each match ends with the "ai"
 
 
 def classify(question: str) -> QuestionType:
@@ -158,8 +176,7 @@ def classify(question: str) -> QuestionType:
     number = _has(f, "bao nhieu", "toi thieu", "toi da", "ty le", "phan tram", "may", "it nhat", "muc")
     time = _has(f, "khi nao", "bao lau", "thoi han", "tu ngay nao", "ngay nao", "luc nao", "thoi gian",
                 "bao nhieu ngay", "han chot", "hieu luc")
-    # an indefinite "ai" is blanked, not its clause: "không … trách nhiệm cho ai" still says "trách nhiệm"
-    who = _has(_INDEFINITE_AI.sub(lambda m: m.group(0)[:-2], f), "ai", "co quan nao", "don vi nao", "cap nao",
+    who = _has(_without_indefinite_ai(question, f), "ai", "co quan nao", "don vi nao", "cap nao",
                "so nao", "ban nao", "to chuc nao", "chu tri", "tham quyen", "trach nhiem")
     listing = _has(f, "gom", "bao gom", "nhung gi", "nhung ai", "nhung truong hop", "cac truong hop",
                    "nhung noi dung", r"(?:nhung|cac) quyen",

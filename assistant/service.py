@@ -230,11 +230,11 @@ class AssistantService:
                 # the procedure's article may rank below the first few ("lam the nao de giai the
                 # hop tac xa": typed without diacritics, Điều 50 of the Decree is fused 11th): its
                 # title is looked for further down, where it must name one of the question's most
-                # telling terms (procedure.names_heaviest)
+                # telling terms (procedure._names_heaviest)
                 further = self._retriever(index).search(terms, query[1], k=PROCEDURE_CANDIDATES,
                                                         dense_vector=self.dense_query(query[1]))
-                steps = procedure.compose(index, answering.rank_evidence(index, further, weights), weights, qtype,
-                                          terms.text, strict=True)
+                steps = procedure.compose(index, verdict.scored, weights, qtype, terms.text,
+                                          wider=answering.rank_evidence(index, further, weights))
             if steps is not None:
                 return steps
         return answering.compose(index, verdict.scored, weights, qtype, terms.text, asked.requirements)

@@ -232,6 +232,10 @@ def test_classify_time():
     ("Cha tôi muốn biết ai cấp giấy chứng nhận?", True),      # "cha" is a father here
     ("Không có ai đứng ra thì cơ quan nào xử lý?", True),
     ("Đơn vị nào chủ trì, ban nào phối hợp?", True),          # the cues besides "ai" still count
+    ("Kho chứa hàng của hợp tác xã do ai quản lý?", True),    # "chứa", not "chưa"
+    ("kho chua hang cua hop tac xa do ai quan ly", True),     # … and typed without accents
+    ("Chẳng hạn ai là người ký giấy đề nghị?", True),         # "chẳng hạn": for example
+    ("hdqt khong bao cho ai ma tu y ban tai san thi co vi pham khong", False),
     # after a negation "ai" is "anyone": these ask whether, not who
     ("HTX ngừng hoạt động cả năm mà không báo cho ai thì có bị thu hồi giấy chứng nhận không?", False),
     ("Giám đốc đi vắng lâu, không ủy quyền cho ai, hợp tác xã phải làm gì?", False),
