@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from typing import TYPE_CHECKING, Sequence
 
 from assistant.agencies import NAMES_A_BODY
@@ -400,7 +401,7 @@ def _lines_end(body: str, quote: str) -> int:
     """Where, in the quote, the last of the lead's lines ends, when the quote has each of them,
     in order, as a line or a line's opening (an item cut to its first words); -1 otherwise."""
     lines = quote.split("\n")
-    ends = [sum(len(x) + 1 for x in lines[:j + 1]) - 1 for j in range(len(lines))]
+    ends = list(accumulate(len(x) + 1 for x in lines))  # one past each line's end, its line break
     j, end = 0, -1
     for line in body.split("\n"):
         line = line.rstrip(" …")
@@ -408,7 +409,7 @@ def _lines_end(body: str, quote: str) -> int:
             j += 1
         if j == len(lines):
             return -1
-        end = ends[j]
+        end = ends[j] - 1
         j += 1
     return end
 
